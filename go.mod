@@ -1,0 +1,3 @@
+module scalebench
+
+go 1.26.8
