@@ -1,0 +1,332 @@
+// Package results owns the on-disk schema of a run: run.json and one
+// cells/<cell-id>.json per finished cell, written atomically, loaded with
+// clear errors, plus the git, Docker and host metadata recorded with a run.
+// It must not compute conclusions: that is package analysis.
+package results
+
+import (
+	"time"
+
+	"scalebench/matrix"
+)
+
+// SchemaVersion is the version of the files this package writes. Loading a
+// file with another version fails with an error that says so.
+const SchemaVersion = 1
+
+// Kinds tag each file so a foreign JSON file is recognised as such.
+const (
+	KindRun  = "scalebench.run"
+	KindCell = "scalebench.cell"
+)
+
+// Run statuses.
+const (
+	StatusRunning  = "running"
+	StatusComplete = "complete"
+	StatusAborted  = "aborted"
+	StatusFailed   = "failed"
+)
+
+// Cell statuses.
+const (
+	CellOK      = "ok"
+	CellFailed  = "failed"
+	CellAborted = "aborted"
+)
+
+// Run is run.json: what was run, where, with what, and when.
+type Run struct {
+	// Schema is SchemaVersion at write time.
+	Schema int `json:"schema"`
+	// Kind is KindRun.
+	Kind string `json:"kind"`
+	// ID is the run directory's name: <matrix>-<UTC time>-<commit>.
+	ID string `json:"id"`
+	// Matrix is the experiment as resolved.
+	Matrix matrix.Matrix `json:"matrix"`
+	// MatrixSource is the matrix file's text as read.
+	MatrixSource string `json:"matrix_source"`
+	// MatrixHash is the SHA-256 of the resolved matrix, hex; resume refuses a
+	// different hash unless forced.
+	MatrixHash string `json:"matrix_hash"`
+	// Cells lists the planned cells in execution order.
+	Cells []matrix.Cell `json:"cells"`
+	// Tool is the scalebench build that ran.
+	Tool Tool `json:"tool"`
+	// App is the application under test's source state.
+	App App `json:"app"`
+	// Engine is the Docker engine, when one was used.
+	Engine *Engine `json:"engine,omitempty"`
+	// Host is the machine the load generator ran on.
+	Host Host `json:"host"`
+	// OriginalScale is the replica count found before the suite started.
+	OriginalScale int `json:"original_scale"`
+	// Status is one of StatusRunning, StatusComplete, StatusAborted, StatusFailed.
+	Status string `json:"status"`
+	// Started and Ended bound the suite (Ended is zero while running).
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended,omitzero"`
+	// Overhead is the suite's wall time not spent in settle, load or cooldown.
+	Overhead time.Duration `json:"overhead_ns,omitempty"`
+	// Warnings are non-fatal problems met while running.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Tool identifies the scalebench build.
+type Tool struct {
+	// Version is the module version or "devel".
+	Version string `json:"version"`
+	// Revision is the VCS revision the binary was built from, when known.
+	Revision string `json:"revision,omitempty"`
+	// GoVersion is the Go toolchain that built the binary.
+	GoVersion string `json:"go_version"`
+}
+
+// App is the source state of the application under test.
+type App struct {
+	// Dir is the directory whose git state was read.
+	Dir string `json:"dir"`
+	// Commit is the full commit hash, "" when Dir is not in a git work tree.
+	Commit string `json:"commit,omitempty"`
+	// Short is the abbreviated commit used in run directory names.
+	Short string `json:"short,omitempty"`
+	// Dirty is true when the work tree had uncommitted changes.
+	Dirty bool `json:"dirty"`
+}
+
+// Engine describes the Docker engine.
+type Engine struct {
+	Version    string `json:"version"`
+	APIVersion string `json:"api_version"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	// CPUs is the engine host's CPU count; 100% CPU per core in stats.
+	CPUs int `json:"cpus"`
+	// MemoryBytes is the engine host's memory.
+	MemoryBytes int64 `json:"memory_bytes"`
+}
+
+// Host describes the load generator's machine.
+type Host struct {
+	Hostname string `json:"hostname"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	CPUs     int    `json:"cpus"`
+}
+
+// Cell is cells/<id>.json: one finished (or failed, or aborted) cell.
+type Cell struct {
+	// Schema is SchemaVersion at write time.
+	Schema int `json:"schema"`
+	// Kind is KindCell.
+	Kind string `json:"kind"`
+	// Cell is the cell's parameters as planned.
+	Cell matrix.Cell `json:"cell"`
+	// Status is CellOK, CellFailed or CellAborted.
+	Status string `json:"status"`
+	// Error says why the cell failed or was aborted.
+	Error string `json:"error,omitempty"`
+	// Started and Ended bound the whole cell, rescale and cooldown included.
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended"`
+	// Timings breaks the cell's wall time down.
+	Timings Timings `json:"timings"`
+	// Replicas are the replicas of the scaled service running during the load.
+	Replicas []Replica `json:"replicas,omitempty"`
+	// Load is what the load engine measured; nil when load never started.
+	Load *Load `json:"load,omitempty"`
+	// Containers are the per-second samples of every container of the project.
+	Containers []ContainerSeries `json:"containers,omitempty"`
+}
+
+// Timings is where a cell's wall time went.
+type Timings struct {
+	Scale    time.Duration `json:"scale_ns"`
+	Ready    time.Duration `json:"ready_ns"`
+	Settle   time.Duration `json:"settle_ns"`
+	Load     time.Duration `json:"load_ns"`
+	Save     time.Duration `json:"save_ns"`
+	Cooldown time.Duration `json:"cooldown_ns"`
+}
+
+// Replica is one container of the scaled service.
+type Replica struct {
+	Name   string `json:"name"`
+	ID     string `json:"id"`
+	Number int    `json:"number"`
+	State  string `json:"state"`
+	Health string `json:"health,omitempty"`
+}
+
+// Load is the load engine's record of one cell.
+type Load struct {
+	// Mode is the cell's mode (users or rate).
+	Mode matrix.Mode `json:"mode"`
+	// Started is when the first user started or the first request was due.
+	Started time.Time `json:"started"`
+	// Elapsed is how long the load ran (shorter than planned when aborted).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// SteadyStart is the offset from Started where steady state begins.
+	SteadyStart time.Duration `json:"steady_start_ns"`
+	// Total is every request of the cell, all endpoints merged.
+	Total Stats `json:"total"`
+	// Steady is the steady-state window, all endpoints merged: the headline.
+	Steady Stats `json:"steady"`
+	// Endpoints are per-endpoint statistics, in scenario order.
+	Endpoints []Endpoint `json:"endpoints"`
+	// Series is one entry per second from Started, spawning included.
+	Series []Second `json:"series"`
+	// Errors are failures grouped by endpoint, class and message.
+	Errors []ErrorGroup `json:"errors,omitempty"`
+	// Late counts open-loop sends that left later than intended (by more than
+	// 1 ms) because every in-flight slot was busy.
+	Late int64 `json:"late,omitempty"`
+	// Dropped counts open-loop sends never made before the cell ended.
+	Dropped int64 `json:"dropped,omitempty"`
+	// Check is the Little's-law / generator-limit check.
+	Check Check `json:"check"`
+}
+
+// Endpoint is one request name's statistics.
+type Endpoint struct {
+	Name   string `json:"name"`
+	Method string `json:"method"`
+	// Total covers the whole cell; Steady the steady-state window.
+	Total  Stats `json:"total"`
+	Steady Stats `json:"steady"`
+}
+
+// Stats are counts and latency over a window.
+type Stats struct {
+	// Window is the length of time the counts cover.
+	Window time.Duration `json:"window_ns"`
+	// Requests counts completed requests, failures included.
+	Requests int64 `json:"requests"`
+	// Failures counts failed requests of every class.
+	Failures int64 `json:"failures"`
+	// FailuresByClass counts failures per class (see the Class constants).
+	FailuresByClass map[string]int64 `json:"failures_by_class,omitempty"`
+	// Bytes counts response body bytes read.
+	Bytes int64 `json:"bytes"`
+	// RPS is Requests / Window in requests per second.
+	RPS float64 `json:"rps"`
+	// FailRate is Failures / Requests (0..1).
+	FailRate float64 `json:"fail_rate"`
+	// Latency summarises the histogram.
+	Latency Latency `json:"latency"`
+	// Histogram is the latency HdrHistogram in microseconds (1 µs..60 s, 3
+	// significant digits), V2 compressed and base64 encoded.
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// Latency is a latency summary; every field is a duration.
+type Latency struct {
+	Min  time.Duration `json:"min_ns"`
+	Mean time.Duration `json:"mean_ns"`
+	P50  time.Duration `json:"p50_ns"`
+	P90  time.Duration `json:"p90_ns"`
+	P95  time.Duration `json:"p95_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	P999 time.Duration `json:"p999_ns"`
+	Max  time.Duration `json:"max_ns"`
+}
+
+// Failure classes.
+const (
+	ClassTimeout = "timeout"
+	ClassRefused = "connect_refused"
+	ClassReset   = "reset"
+	ClassStatus  = "http_status"
+	ClassExpect  = "expectation"
+	ClassOther   = "other"
+)
+
+// Second is one second of a cell's time series.
+type Second struct {
+	// T is the second's offset from Load.Started, in whole seconds.
+	T int `json:"t"`
+	// Users is the number of running users at the end of the second (closed
+	// loop) or requests in flight (open loop).
+	Users int `json:"users"`
+	// Requests and Failures completed during the second.
+	Requests int64 `json:"requests"`
+	Failures int64 `json:"failures"`
+	// P50, P95, P99 and Max of the requests completed during the second.
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+	// Endpoints breaks the second down per request name.
+	Endpoints map[string]SecondEndpoint `json:"endpoints,omitempty"`
+}
+
+// SecondEndpoint is one endpoint's share of a Second.
+type SecondEndpoint struct {
+	Requests int64         `json:"requests"`
+	Failures int64         `json:"failures"`
+	P50      time.Duration `json:"p50_ns"`
+	P95      time.Duration `json:"p95_ns"`
+}
+
+// ErrorGroup is the failures of one endpoint with one class and message.
+type ErrorGroup struct {
+	Endpoint string `json:"endpoint"`
+	Method   string `json:"method"`
+	Class    string `json:"class"`
+	// Message is the error text, or "HTTP 503" and similar for statuses.
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
+	// Sample is the start of one response body or error detail (≤ 512 bytes).
+	Sample string `json:"sample,omitempty"`
+	// First and Last are offsets from Load.Started.
+	First time.Duration `json:"first_ns"`
+	Last  time.Duration `json:"last_ns"`
+}
+
+// Check is the cell's Little's-law and generator check: in a closed loop
+// users ≈ throughput × (mean response + mean wait).
+type Check struct {
+	// Users is the mean number of running users over the steady window.
+	Users float64 `json:"users"`
+	// Throughput is the steady-state rate in requests per second.
+	Throughput float64 `json:"throughput"`
+	// MeanResponse and MeanWait over the steady window.
+	MeanResponse time.Duration `json:"mean_response_ns"`
+	MeanWait     time.Duration `json:"mean_wait_ns"`
+	// Ratio is Throughput·(MeanResponse+MeanWait) / Users; near 1 when the
+	// users spent their time waiting on the target or thinking.
+	Ratio float64 `json:"ratio"`
+	// GeneratorCPU is the load generator process's CPU use, in cores.
+	GeneratorCPU float64 `json:"generator_cpu"`
+	// GeneratorBound is true when the generator, not the target, limited the
+	// cell; Reason says why.
+	GeneratorBound bool   `json:"generator_bound"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+// ContainerSeries is the per-second resource use of one container.
+type ContainerSeries struct {
+	// Service is the compose service (or Swarm service) the container belongs to.
+	Service string `json:"service"`
+	Name    string `json:"name"`
+	ID      string `json:"id"`
+	Number  int    `json:"number,omitempty"`
+	// CPULimit is the CPU the container may use, in cores (its NanoCPUs
+	// limit, else the engine's CPU count).
+	CPULimit float64 `json:"cpu_limit"`
+	// MemoryLimit is its memory limit in bytes (0: none).
+	MemoryLimit int64 `json:"memory_limit_bytes,omitempty"`
+	// Samples are in time order.
+	Samples []ContainerSample `json:"samples"`
+}
+
+// ContainerSample is one stats sample.
+type ContainerSample struct {
+	// T is the offset from the load's start (negative before it).
+	T time.Duration `json:"t_ns"`
+	// CPU is CPU use in percent of one core, as docker stats shows it.
+	CPU float64 `json:"cpu_pct"`
+	// Memory is memory use without page cache, in bytes.
+	Memory int64 `json:"memory_bytes"`
+}
