@@ -227,6 +227,9 @@ func (c Cell) Level() string {
 	if c.Mode == Open {
 		return fmt.Sprintf("%g req/s", c.Rate)
 	}
+	if c.Users == 1 {
+		return "1 user"
+	}
 	return fmt.Sprintf("%d users", c.Users)
 }
 

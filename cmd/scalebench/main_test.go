@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// TestCLI runs whole commands and compares their output and exit code with
+// golden files testdata/<name>.stdout and .stderr. Paths in args are
+// relative to the repository root.
+func TestCLI(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"plan-seed", []string{"plan", "experiments/seed.yaml"}, 0},
+		{"plan-seed-json", []string{"plan", "--json", "experiments/seed.yaml"}, 0},
+		{"plan-five-mistakes", []string{"plan", "matrix/testdata/invalid/five-mistakes.yaml"}, 2},
+		{"plan-no-args", []string{"plan"}, 2},
+		{"plan-missing-file", []string{"plan", "nope.yaml"}, 1},
+		{"unknown-command", []string{"frobnicate"}, 2},
+		{"help", []string{"help"}, 0},
+		{"plan-help", []string{"plan", "-h"}, 0},
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr)
+			if err != nil && !isSilent(err) {
+				stderr.WriteString("scalebench: " + err.Error() + "\n")
+			}
+			if code := exitCode(err); code != tt.code {
+				t.Errorf("exit code %d, want %d (err %v)", code, tt.code, err)
+			}
+			golden(t, filepath.Join(root, "cmd/scalebench/testdata", tt.name+".stdout"), stdout.String())
+			golden(t, filepath.Join(root, "cmd/scalebench/testdata", tt.name+".stderr"), stderr.String())
+		})
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if got == "" {
+			os.Remove(path)
+			return
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		os.WriteFile(path+".got", []byte(got), 0o644)
+		t.Errorf("%s differs (got written to %s.got):\n%s", filepath.Base(path), filepath.Base(path), firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + a + "\n  got: " + b
+		}
+	}
+	return ""
+}
