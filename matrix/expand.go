@@ -125,3 +125,19 @@ func (c Cell) Warnings() []string {
 	}
 	return nil
 }
+
+// Schedule estimates when each cell starts, from the suite's start, and the
+// suite's total wall time: rescale (an estimate of one rescale and readiness
+// wait) and settle after each change of scale, then each cell's load and
+// cooldown.
+func Schedule(cells []Cell, rescale time.Duration) (starts []time.Duration, total time.Duration) {
+	starts = make([]time.Duration, len(cells))
+	for i, c := range cells {
+		if i == 0 || c.Scale != cells[i-1].Scale {
+			total += rescale + c.Settle
+		}
+		starts[i] = total
+		total += c.Duration + c.Cooldown
+	}
+	return starts, total
+}

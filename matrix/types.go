@@ -248,6 +248,3 @@ func (c Cell) SteadyStart() time.Duration { return c.RampTime() + c.Warmup }
 // Steady is the length of the steady-state window (may be ≤ 0).
 func (c Cell) Steady() time.Duration { return c.Duration - c.SteadyStart() }
 
-// WallTime estimates the cell's wall time, settle and cooldown included
-// (rescale time excluded).
-func (c Cell) WallTime() time.Duration { return c.Settle + c.Duration + c.Cooldown }

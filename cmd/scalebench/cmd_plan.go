@@ -50,16 +50,12 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cells := m.Cells()
-	var total time.Duration
-	starts := make([]time.Duration, len(cells))
+	starts, total := matrix.Schedule(cells, rescaleEstimate)
 	rescales := 0
 	for i, c := range cells {
 		if i == 0 || c.Scale != cells[i-1].Scale {
 			rescales++
-			total += rescaleEstimate
 		}
-		starts[i] = total
-		total += c.WallTime()
 	}
 	if *asJSON {
 		out := make([]planCell, len(cells))
@@ -96,7 +92,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		warnings = append(warnings, c.Warnings()...)
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "\nestimated wall time: %s (%d rescales at ~%s each, settle, load and cooldown)\n", fmtClock(total), rescales, rescaleEstimate)
+	fmt.Fprintf(e.stdout, "\nestimated wall time: %s (%d rescales at ~%s each plus settle, then load and cooldown per cell)\n", fmtClock(total), rescales, rescaleEstimate)
 	if len(warnings) > 0 {
 		fmt.Fprintf(e.stdout, "\n%d warnings:\n", len(warnings))
 		for _, w := range warnings {
