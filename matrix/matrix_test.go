@@ -164,3 +164,46 @@ func TestLoadScenario(t *testing.T) {
 		t.Fatalf("bad scenario: %v", err)
 	}
 }
+
+func TestParseFilter(t *testing.T) {
+	m, err := Load("../experiments/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		filter string
+		want   string // matching ids, or an error fragment after "error: "
+	}{
+		{"scale=3,users=20", "run1-s3-u20-r1 run2-s3-u20-r1"},
+		{"run=run2, scale=3|5, users=100", "run2-s3-u100-r1 run2-s5-u100-r1"},
+		{"id=run1-s1-u1-r1", "run1-s1-u1-r1"},
+		{"scale=7", ""},
+		{"scale=three", "error: takes whole numbers"},
+		{"colour=red", "error: unknown key"},
+		{"scale", "error: write key=value"},
+		{"", "error: empty selection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			f, err := ParseFilter(tt.filter)
+			if want, isErr := strings.CutPrefix(tt.want, "error: "); isErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("err = %v, want %q", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range m.Cells() {
+				if f(c) {
+					ids = append(ids, c.ID)
+				}
+			}
+			if got := strings.Join(ids, " "); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -247,4 +247,3 @@ func (c Cell) SteadyStart() time.Duration { return c.RampTime() + c.Warmup }
 
 // Steady is the length of the steady-state window (may be ≤ 0).
 func (c Cell) Steady() time.Duration { return c.Duration - c.SteadyStart() }
-
