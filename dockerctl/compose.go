@@ -1,0 +1,309 @@
+package dockerctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+
+	"scalebench/results"
+)
+
+// Labels compose (v1 and v2) puts on every container it creates.
+const (
+	LabelProject    = "com.docker.compose.project"
+	LabelService    = "com.docker.compose.service"
+	LabelNumber     = "com.docker.compose.container-number"
+	LabelOneoff     = "com.docker.compose.oneoff"
+	LabelConfigHash = "com.docker.compose.config-hash"
+	LabelWorkingDir = "com.docker.compose.project.working_dir"
+	// labelReplace marks a compose v2 container created to replace another;
+	// a clone replaces nothing.
+	labelReplace = "com.docker.compose.replace"
+)
+
+// ComposeService is one service of a compose project, found by its labels.
+// It implements Scaler. Its methods may be called from several goroutines;
+// Scale calls are serialised.
+type ComposeService struct {
+	c        *Client
+	project  string
+	service  string
+	opts     Options
+	original int
+
+	mu sync.Mutex
+	// template is the configuration of the last running replica seen, so the
+	// service can be scaled up again after being scaled to 0.
+	template *container.InspectResponse
+}
+
+// Compose finds service in the compose project: the containers labelled
+// com.docker.compose.project=project, com.docker.compose.service=service and
+// com.docker.compose.oneoff=False. When there is none, the error lists the
+// projects (or the project's services) that exist. The replica count found,
+// stopped replicas included, is Original.
+func (c *Client) Compose(ctx context.Context, project, service string, opts Options) (*ComposeService, error) {
+	if project == "" || service == "" {
+		return nil, fmt.Errorf("compose project and service must both be named (got project %q, service %q)", project, service)
+	}
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("compose %s/%s: %w", project, service, err)
+	}
+	s := &ComposeService{c: c, project: project, service: service, opts: opts}
+	ctrs, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ctrs) == 0 {
+		return nil, c.composeNotFound(ctx, project, service)
+	}
+	s.original = len(ctrs)
+	if t := firstRunning(ctrs); t != nil {
+		ins, err := c.api.ContainerInspect(ctx, t.ID)
+		if err != nil {
+			return nil, fmt.Errorf("compose %s/%s: inspect %s: %w", project, service, containerName(*t), err)
+		}
+		s.template = &ins
+	}
+	return s, nil
+}
+
+// composeNotFound explains that no container of project/service exists and
+// lists what does.
+func (c *Client) composeNotFound(ctx context.Context, project, service string) error {
+	inProject, err := c.api.ContainerList(ctx, container.ListOptions{
+		All:     true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project)),
+	})
+	if err != nil {
+		return fmt.Errorf("compose %s/%s: list containers: %w", project, service, err)
+	}
+	if len(inProject) > 0 {
+		services := map[string]bool{}
+		for _, ct := range inProject {
+			if ct.Labels[LabelOneoff] != "True" {
+				services[ct.Labels[LabelService]] = true
+			}
+		}
+		return fmt.Errorf("compose project %q has no service %q on %s; its services are: %s (fix the service name, or start it: docker-compose -p %s up -d %s)",
+			project, service, c.host, joinKeys(services), project, service)
+	}
+	all, err := c.api.ContainerList(ctx, container.ListOptions{
+		All:     true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelProject)),
+	})
+	if err != nil {
+		return fmt.Errorf("compose %s/%s: list containers: %w", project, service, err)
+	}
+	projects := map[string]bool{}
+	for _, ct := range all {
+		projects[ct.Labels[LabelProject]] = true
+	}
+	if len(projects) == 0 {
+		return fmt.Errorf("compose project %q not found on %s: no compose project has containers there; start it with docker-compose -p %s up -d",
+			project, c.host, project)
+	}
+	return fmt.Errorf("compose project %q not found on %s; projects with containers: %s (fix the project name, or start it with docker-compose -p %s up -d)",
+		project, c.host, joinKeys(projects), project)
+}
+
+func joinKeys(m map[string]bool) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// ProjectWorkingDir is the com.docker.compose.project.working_dir label of
+// the project's containers, "" when none has it (or the engine cannot say).
+func (c *Client) ProjectWorkingDir(ctx context.Context, project string) string {
+	ctrs, err := c.api.ContainerList(ctx, container.ListOptions{
+		All:     true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project)),
+	})
+	if err != nil {
+		return ""
+	}
+	for _, ct := range ctrs {
+		if d := ct.Labels[LabelWorkingDir]; d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// Project is the compose project's name.
+func (s *ComposeService) Project() string { return s.project }
+
+// Service is the compose service's name.
+func (s *ComposeService) Service() string { return s.service }
+
+// Original is the replica count found by Compose, stopped replicas included.
+func (s *ComposeService) Original() int { return s.original }
+
+// Restore scales the service back to Original.
+func (s *ComposeService) Restore(ctx context.Context) error { return s.Scale(ctx, s.original) }
+
+// Replicas lists the running replicas by container number.
+func (s *ComposeService) Replicas(ctx context.Context) ([]results.Replica, error) {
+	ctrs, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []results.Replica
+	for _, ct := range ctrs {
+		if ct.State != container.StateRunning {
+			continue
+		}
+		out = append(out, results.Replica{
+			Name:   containerName(ct),
+			ID:     ct.ID,
+			Number: containerNumber(ct.Labels),
+			State:  string(ct.State),
+			Health: healthFromStatus(ct.Status),
+		})
+	}
+	return out, nil
+}
+
+// list returns every container of the service (any state), sorted by
+// container number, lowest first.
+func (s *ComposeService) list(ctx context.Context) ([]container.Summary, error) {
+	ctrs, err := s.c.api.ContainerList(ctx, container.ListOptions{
+		All: true,
+		Filters: filters.NewArgs(
+			filters.Arg("label", LabelProject+"="+s.project),
+			filters.Arg("label", LabelService+"="+s.service),
+			filters.Arg("label", LabelOneoff+"=False"),
+		),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compose %s/%s: list containers: %w", s.project, s.service, err)
+	}
+	// The filter already selects them; check again so that nothing outside
+	// the service is ever touched, whatever the engine's filter semantics.
+	out := ctrs[:0]
+	for _, ct := range ctrs {
+		if s.owns(ct.Labels) {
+			out = append(out, ct)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ni, nj := containerNumber(out[i].Labels), containerNumber(out[j].Labels)
+		if ni != nj {
+			return ni < nj
+		}
+		return out[i].Created < out[j].Created
+	})
+	return out, nil
+}
+
+// owns reports whether a container with these labels is a replica of the
+// service: the only containers Scale may stop, remove or create.
+func (s *ComposeService) owns(labels map[string]string) bool {
+	return labels[LabelProject] == s.project &&
+		labels[LabelService] == s.service &&
+		labels[LabelOneoff] == "False"
+}
+
+func firstRunning(ctrs []container.Summary) *container.Summary {
+	for i := range ctrs {
+		if ctrs[i].State == container.StateRunning {
+			return &ctrs[i]
+		}
+	}
+	return nil
+}
+
+// containerNumber is the container-number label, 0 when missing or invalid.
+func containerNumber(labels map[string]string) int {
+	n, err := strconv.Atoi(labels[LabelNumber])
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func containerName(ct container.Summary) string {
+	if len(ct.Names) == 0 {
+		return shortID(ct.ID)
+	}
+	// A container linked from others has several names; the canonical one
+	// has no other slash.
+	for _, n := range ct.Names {
+		if strings.Count(n, "/") == 1 {
+			return strings.TrimPrefix(n, "/")
+		}
+	}
+	return strings.TrimPrefix(ct.Names[0], "/")
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// healthFromStatus reads the health docker ps shows in a container's status
+// ("Up 3 seconds (healthy)"); "" when it has no healthcheck.
+func healthFromStatus(status string) string {
+	switch {
+	case strings.Contains(status, "(healthy)"):
+		return container.Healthy
+	case strings.Contains(status, "(unhealthy)"):
+		return container.Unhealthy
+	case strings.Contains(status, "(health: starting)"):
+		return container.Starting
+	}
+	return ""
+}
+
+// nameStyle returns the separator compose used in the container's name:
+// "_" for compose v1 (p_s_1), "-" for v2 (p-s-1). ok is false when the name
+// is neither: a fixed container_name.
+func nameStyle(name, project, service string, number int) (sep string, ok bool) {
+	for _, sep := range []string{"_", "-"} {
+		if name == replicaName(project, service, number, sep) {
+			return sep, true
+		}
+	}
+	return "", false
+}
+
+func replicaName(project, service string, number int, sep string) string {
+	return project + sep + service + sep + strconv.Itoa(number)
+}
+
+var errNoTemplate = errors.New("no running replica to copy")
+
+// CheckScalable reports, without changing anything, whether the service can
+// be scaled to n replicas: refused are a fixed container_name and a fixed
+// published host port (when n > 1), a missing image, and no replica to copy.
+func (s *ComposeService) CheckScalable(ctx context.Context, n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctrs, err := s.list(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= len(ctrs) {
+		return nil
+	}
+	if _, err := s.planUp(ctx, ctrs, n); err != nil {
+		return fmt.Errorf("scale %s/%s to %d: %w", s.project, s.service, n, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }

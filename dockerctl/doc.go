@@ -1,0 +1,15 @@
+// Package dockerctl owns scalebench's use of the Docker Engine API: it finds
+// a compose project's service (compose v1 "p_s_1" and v2 "p-s-1" alike) or a
+// Swarm service, scales it the way compose does, waits until every replica is
+// running, healthy and (optionally) answering a readiness URL, samples the
+// CPU and memory of every container of the project, and puts the original
+// scale back.
+//
+// Everything goes through github.com/docker/docker/client with API version
+// negotiation; the docker CLI is never run and no image is ever pulled.
+//
+// It must not stop, remove or create anything outside the named project and
+// service: every container it touches is first checked against the project,
+// service and one-off labels. It knows nothing of load tests or result files
+// beyond the results types it fills.
+package dockerctl

@@ -1,0 +1,29 @@
+package dockerctl
+
+import (
+	"context"
+
+	"scalebench/results"
+)
+
+// Scaler is what the runner needs of a scalable service. ComposeService and
+// SwarmService implement it.
+type Scaler interface {
+	// Replicas lists the running replicas of the service, by number.
+	Replicas(ctx context.Context) ([]results.Replica, error)
+	// Scale sets the number of replicas to n and waits until they are
+	// running, healthy and ready (Options.ReadyURL).
+	Scale(ctx context.Context, n int) error
+	// Original is the replica count found when the Scaler was made.
+	Original() int
+	// Restore is Scale(Original()).
+	Restore(ctx context.Context) error
+	// Project is the compose project whose containers Watch samples; "" for
+	// a Swarm service (Watch then samples Swarm task containers).
+	Project() string
+}
+
+var (
+	_ Scaler = (*ComposeService)(nil)
+	_ Scaler = (*SwarmService)(nil)
+)
