@@ -1,0 +1,165 @@
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// APIConfig configures the api. The zero value is not usable: start from
+// DefaultAPIConfig or APIConfigFromEnv.
+type APIConfig struct {
+	// Listen is the TCP address to listen on (LISTEN, default ":8000").
+	Listen string
+	// Slots is how many predictions are preprocessed at once (API_SLOTS,
+	// default 1).
+	Slots int
+	// Cost is the busy CPU time each prediction spends in a slot (API_COST,
+	// default 80ms). Slots/Cost is the api's capacity in predictions/s.
+	Cost time.Duration
+	// JobTimeout is a prediction's deadline, counted from its arrival
+	// (JOB_TIMEOUT, default 3s); past it the api answers 504.
+	JobTimeout time.Duration
+	// QueueMax bounds the predictions inside the api at once, waiting or
+	// not (QUEUE_MAX, default 128); beyond it the api answers 503.
+	QueueMax int
+	// MaxUploadBytes bounds a request body (MAX_UPLOAD_BYTES, default 8 MiB).
+	MaxUploadBytes int64
+}
+
+// DefaultAPIConfig returns the api's defaults.
+func DefaultAPIConfig() APIConfig {
+	return APIConfig{
+		Listen:         ":8000",
+		Slots:          1,
+		Cost:           80 * time.Millisecond,
+		JobTimeout:     3 * time.Second,
+		QueueMax:       128,
+		MaxUploadBytes: 8 << 20,
+	}
+}
+
+// APIConfigFromEnv returns DefaultAPIConfig overridden by the environment
+// variables getenv finds (os.Getenv when nil). Every bad value is reported.
+func APIConfigFromEnv(getenv func(string) string) (APIConfig, error) {
+	e := envReader{getenv: orGetenv(getenv)}
+	c := DefaultAPIConfig()
+	e.str("LISTEN", &c.Listen)
+	e.positiveInt("API_SLOTS", &c.Slots)
+	e.duration("API_COST", &c.Cost, 0)
+	e.duration("JOB_TIMEOUT", &c.JobTimeout, time.Millisecond)
+	e.positiveInt("QUEUE_MAX", &c.QueueMax)
+	e.positiveInt64("MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
+	return c, errors.Join(e.errs...)
+}
+
+// ModelConfig configures a model worker. Start from DefaultModelConfig or
+// ModelConfigFromEnv.
+type ModelConfig struct {
+	// APIURL is the api's base URL (API_URL, default "http://api:8000").
+	APIURL string
+	// ServiceTime is the simulated inference time per job
+	// (MODEL_SERVICE_TIME, default 150ms).
+	ServiceTime time.Duration
+	// Jitter is added to ServiceTime, uniform in [-Jitter, +Jitter]
+	// (MODEL_JITTER, default 0).
+	Jitter time.Duration
+	// PollWait is how long one long poll waits for a job (POLL_WAIT,
+	// default 2s). A stopping worker waits at most this long for its poll.
+	PollWait time.Duration
+	// Listen is the address of the worker's /health endpoint (LISTEN,
+	// default ":8001"); "" or "off" serves none.
+	Listen string
+	// Name is reported with every result (WORKER_NAME, default the host
+	// name, which is the container id in Docker).
+	Name string
+}
+
+// DefaultModelConfig returns the model worker's defaults.
+func DefaultModelConfig() ModelConfig {
+	name, _ := os.Hostname()
+	return ModelConfig{
+		APIURL:      "http://api:8000",
+		ServiceTime: 150 * time.Millisecond,
+		PollWait:    2 * time.Second,
+		Listen:      ":8001",
+		Name:        name,
+	}
+}
+
+// ModelConfigFromEnv returns DefaultModelConfig overridden by the
+// environment variables getenv finds (os.Getenv when nil).
+func ModelConfigFromEnv(getenv func(string) string) (ModelConfig, error) {
+	e := envReader{getenv: orGetenv(getenv)}
+	c := DefaultModelConfig()
+	e.str("API_URL", &c.APIURL)
+	e.duration("MODEL_SERVICE_TIME", &c.ServiceTime, 0)
+	e.duration("MODEL_JITTER", &c.Jitter, 0)
+	e.duration("POLL_WAIT", &c.PollWait, time.Millisecond)
+	e.str("LISTEN", &c.Listen)
+	e.str("WORKER_NAME", &c.Name)
+	if c.Listen == "off" {
+		c.Listen = ""
+	}
+	if c.Jitter > c.ServiceTime {
+		e.errs = append(e.errs, fmt.Errorf("MODEL_JITTER=%s is larger than MODEL_SERVICE_TIME=%s: lower it", c.Jitter, c.ServiceTime))
+	}
+	return c, errors.Join(e.errs...)
+}
+
+func orGetenv(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return os.Getenv
+	}
+	return getenv
+}
+
+// envReader reads typed settings and collects every problem.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envReader) str(name string, dst *string) {
+	if v := e.getenv(name); v != "" {
+		*dst = v
+	}
+}
+
+func (e *envReader) duration(name string, dst *time.Duration, min time.Duration) {
+	v := e.getenv(name)
+	if v == "" {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a duration of at least %s, such as \"150ms\" or \"3s\"", name, v, min))
+		return
+	}
+	*dst = d
+}
+
+func (e *envReader) positiveInt(name string, dst *int) {
+	var n int64
+	if e.positive(name, &n) {
+		*dst = int(n)
+	}
+}
+
+func (e *envReader) positiveInt64(name string, dst *int64) { e.positive(name, dst) }
+
+func (e *envReader) positive(name string, dst *int64) bool {
+	v := e.getenv(name)
+	if v == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a whole number ≥ 1", name, v))
+		return false
+	}
+	*dst = n
+	return true
+}
