@@ -78,7 +78,7 @@ func SeedModel() Model {
 		Fail: func(scale, users int) float64 {
 			switch {
 			case scale == 1 && users >= 20:
-				return 0.042
+				return 0.055
 			case scale == 3 && users >= 100:
 				return 0.016
 			case users >= 100:
@@ -330,7 +330,9 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 			}
 			median := float64(mean) * scale / math.Exp(sigma*sigma/2)
 			lat := time.Duration(median * math.Exp(sigma*rng.NormFloat64()))
-			failAcc += failRate
+			if 2*users >= pc.Users { // overload starts half way up the ramp
+				failAcc += failRate
+			}
 			failed := failAcc >= 1
 			if failed {
 				failAcc--
