@@ -136,7 +136,6 @@ func (s *ComposeService) planUp(ctx context.Context, ctrs []container.Summary, n
 	for _, ct := range ctrs {
 		next = max(next, containerNumber(ct.Labels)+1)
 	}
-	next = max(next, containerNumber(t.Config.Labels)+1)
 	p := &upPlan{image: image}
 	for i := 0; i < n-len(ctrs); i++ {
 		cl, err := buildClone(t, s.project, s.service, next+i, image)

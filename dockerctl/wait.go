@@ -17,6 +17,11 @@ import (
 // pollInterval is how often container states are read while waiting.
 const pollInterval = 100 * time.Millisecond
 
+// startGrace is how long a replica without a healthcheck must have been
+// running before it counts as started: a process that exits at once (a
+// crash on start) is caught instead of being reported ready.
+const startGrace = 500 * time.Millisecond
+
 // logLines is how many log lines an error about a failed replica quotes.
 const logLines = 10
 
@@ -91,6 +96,10 @@ func (c *Client) replicaReady(ctx context.Context, id string) (ok bool, why stri
 		return false, fmt.Sprintf("%s is %s", name, st.Status), nil
 	}
 	if st.Health == nil || !hasHealthcheck(ins.Config) {
+		started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+		if err == nil && time.Since(started) < startGrace {
+			return false, name + " has just started", nil
+		}
 		return true, "", nil
 	}
 	switch st.Health.Status {
