@@ -1,0 +1,220 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"scalebench/results"
+)
+
+// Failure classes, in the order the record counts them.
+const (
+	classOK uint8 = iota
+	classTimeout
+	classRefused
+	classReset
+	classStatus
+	classExpect
+	classOther
+	numClasses
+)
+
+var classNames = [numClasses]string{
+	classOK:      "",
+	classTimeout: results.ClassTimeout,
+	classRefused: results.ClassRefused,
+	classReset:   results.ClassReset,
+	classStatus:  results.ClassStatus,
+	classExpect:  results.ClassExpect,
+	classOther:   results.ClassOther,
+}
+
+// maxSample bounds a failure's saved detail.
+const maxSample = 512
+
+// failure is the detail of one failed request.
+type failure struct {
+	message string
+	sample  string
+}
+
+// tracker knows every open connection of a run, so that stopping closes
+// them all and requests in flight return at once. It is touched on dial and
+// close only, never per request.
+type tracker struct {
+	mu      sync.Mutex
+	conns   map[*trackedConn]struct{}
+	stopped bool
+}
+
+type trackedConn struct {
+	net.Conn
+	t    *tracker
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.t.mu.Lock()
+		delete(c.t.conns, c)
+		c.t.mu.Unlock()
+	})
+	return err
+}
+
+func (t *tracker) add(nc net.Conn) (net.Conn, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		nc.Close()
+		return nil, errStopped
+	}
+	c := &trackedConn{Conn: nc, t: t}
+	if t.conns == nil {
+		t.conns = map[*trackedConn]struct{}{}
+	}
+	t.conns[c] = struct{}{}
+	return c, nil
+}
+
+// closeAll closes every connection and refuses new ones.
+func (t *tracker) closeAll() {
+	t.mu.Lock()
+	t.stopped = true
+	conns := make([]*trackedConn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.Conn.Close()
+	}
+}
+
+var errStopped = errors.New("load stopped")
+
+// newClient returns an HTTP client for t holding up to maxConns keep-alive
+// connections, reusing the most recently used first.
+func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fasthttp.HostClient {
+	dialer := &net.Dialer{}
+	hc := &fasthttp.HostClient{
+		Addr:                      t.addr,
+		IsTLS:                     t.isTLS,
+		MaxConns:                  maxConns,
+		ConnPoolStrategy:          fasthttp.LIFO,
+		MaxIdemponentCallAttempts: 2,
+		// Retry only a request whose reused keep-alive connection turned out
+		// to be closed by the server before any response byte: what every
+		// browser does. Other failures are recorded, never retried.
+		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
+			return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
+		},
+		Name: "scalebench",
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			dctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			nc, err := dialer.DialContext(dctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return tr.add(nc)
+		},
+	}
+	if t.isTLS {
+		hc.TLSConfig = &tls.Config{ServerName: t.base.Hostname()}
+	}
+	return hc
+}
+
+// conn is one worker's side of the HTTP client: its request per endpoint,
+// built once, and its response. One goroutine uses it.
+type conn struct {
+	hc   *fasthttp.HostClient
+	reqs []fasthttp.Request
+	resp *fasthttp.Response
+}
+
+func newConn(hc *fasthttp.HostClient, eps []endpoint) *conn {
+	c := &conn{hc: hc, resp: new(fasthttp.Response), reqs: make([]fasthttp.Request, len(eps))}
+	for i := range eps {
+		eps[i].build(&c.reqs[i])
+	}
+	return c
+}
+
+// outcome is what one request produced.
+type outcome struct {
+	status int
+	bytes  int64
+	class  uint8
+	fail   *failure
+}
+
+// do sends endpoint i and reads the whole response.
+func (c *conn) do(i int, e *endpoint) outcome {
+	resp := c.resp
+	err := c.hc.DoTimeout(&c.reqs[i], resp, e.timeout)
+	if err != nil {
+		cl, msg := classify(err, e.timeout)
+		return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}
+	}
+	body := resp.Body()
+	o := outcome{status: resp.StatusCode(), bytes: int64(len(body))}
+	switch {
+	case !e.expect.Accepts(o.status):
+		o.class = classStatus
+		o.fail = &failure{message: fmt.Sprintf("HTTP %d", o.status), sample: truncate(string(body), maxSample)}
+	case len(e.needle) > 0 && !bytes.Contains(body[:min(len(body), maxKeptBody)], e.needle):
+		o.class = classExpect
+		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: truncate(string(body), maxSample)}
+	}
+	if cap(body) > maxKeptBody {
+		// Do not keep a large body's buffer between requests.
+		c.resp = new(fasthttp.Response)
+	}
+	return o
+}
+
+// classify maps a transport error to a failure class and a message that
+// groups well (no ports, no addresses).
+func classify(err error, timeout time.Duration) (uint8, string) {
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return classTimeout, fmt.Sprintf("timeout after %s", timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return classRefused, "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return classReset, "connection reset by peer"
+	case errors.Is(err, syscall.EPIPE):
+		return classReset, "broken pipe"
+	case errors.Is(err, fasthttp.ErrConnectionClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return classReset, "server closed the connection"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return classOther, oe.Op + ": " + oe.Err.Error()
+	}
+	return classOther, truncate(err.Error(), 200)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

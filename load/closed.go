@@ -1,0 +1,66 @@
+package load
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// runClosed starts the users at the cell's spawn rate (user k at k/rate
+// seconds; all at once when the rate is not positive), each in its own
+// goroutine, as Locust does.
+func (l *loop) runClosed(wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTimer(time.Hour)
+		defer t.Stop()
+		for k, w := range l.workers {
+			if l.cell.SpawnRate > 0 && k > 0 {
+				due := time.Duration(float64(k) / l.cell.SpawnRate * float64(time.Second))
+				if !l.sleep(t, due-time.Since(l.start)) {
+					return
+				}
+			}
+			if l.stopped.Load() {
+				return
+			}
+			wg.Add(1)
+			l.spawned.Add(1)
+			go func() {
+				defer wg.Done()
+				l.user(w)
+			}()
+		}
+	}()
+}
+
+// user is one virtual user's loop: pick a request by weight, send it, record
+// it, wait; until the load stops. A request cut short by the stop is not
+// recorded, as in Locust.
+func (l *loop) user(w *worker) {
+	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for !l.stopped.Load() {
+		i := l.pick.pick(rng)
+		e := &l.eps[i]
+		sent := time.Now()
+		o := w.conn.do(i, e)
+		end := time.Now()
+		if l.stopped.Load() {
+			return
+		}
+		think := l.wait.Pick(rng)
+		s := sample{
+			end: end.Sub(l.start), latency: end.Sub(sent), wait: think,
+			bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
+		}
+		if !w.ring.push(s, l.stopped) {
+			return
+		}
+		if !l.sleep(t, think) {
+			return
+		}
+	}
+}

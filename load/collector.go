@@ -1,0 +1,374 @@
+package load
+
+import (
+	"sort"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"scalebench/results"
+)
+
+// collectEvery is how often the collector drains the workers' rings.
+const collectEvery = 20 * time.Millisecond
+
+// secondGrace is how long after a second ends the collector waits for its
+// last samples before closing it.
+const secondGrace = 150 * time.Millisecond
+
+// window accumulates one endpoint's requests over a span of time. One
+// goroutine (the collector) owns it.
+type window struct {
+	hist       *hdrhistogram.Histogram
+	requests   int64
+	failures   int64
+	bytes      int64
+	byClass    [numClasses]int64
+	sumLatency time.Duration
+	sumWait    time.Duration
+}
+
+func newWindow() *window { return &window{hist: NewHistogram()} }
+
+func (w *window) add(s *sample) {
+	recordLatency(w.hist, s.latency)
+	w.requests++
+	if s.class != classOK {
+		w.failures++
+		w.byClass[s.class]++
+	}
+	w.bytes += s.bytes
+	w.sumLatency += s.latency
+	w.sumWait += s.wait
+}
+
+func (w *window) merge(o *window) {
+	w.hist.Merge(o.hist)
+	w.requests += o.requests
+	w.failures += o.failures
+	w.bytes += o.bytes
+	for i := range w.byClass {
+		w.byClass[i] += o.byClass[i]
+	}
+	w.sumLatency += o.sumLatency
+	w.sumWait += o.sumWait
+}
+
+func (w *window) reset() {
+	w.hist.Reset()
+	*w = window{hist: w.hist}
+}
+
+func (w *window) meanLatency() time.Duration {
+	if w.requests == 0 {
+		return 0
+	}
+	return w.sumLatency / time.Duration(w.requests)
+}
+
+func (w *window) meanWait() time.Duration {
+	if w.requests == 0 {
+		return 0
+	}
+	return w.sumWait / time.Duration(w.requests)
+}
+
+// stats summarises w over a span of length d.
+func (w *window) stats(d time.Duration) (results.Stats, error) {
+	st := results.Stats{
+		Window:   d,
+		Requests: w.requests,
+		Failures: w.failures,
+		Bytes:    w.bytes,
+	}
+	for c, n := range w.byClass {
+		if n > 0 {
+			if st.FailuresByClass == nil {
+				st.FailuresByClass = map[string]int64{}
+			}
+			st.FailuresByClass[classNames[c]] = n
+		}
+	}
+	if d > 0 {
+		st.RPS = float64(w.requests) / d.Seconds()
+	}
+	if w.requests > 0 {
+		st.FailRate = float64(w.failures) / float64(w.requests)
+	}
+	st.Latency = results.Latency{
+		Min:  MinLatency(w.hist),
+		Mean: w.meanLatency(),
+		P50:  Quantile(w.hist, 0.50),
+		P90:  Quantile(w.hist, 0.90),
+		P95:  Quantile(w.hist, 0.95),
+		P99:  Quantile(w.hist, 0.99),
+		P999: Quantile(w.hist, 0.999),
+		Max:  MaxLatency(w.hist),
+	}
+	enc, err := EncodeHistogram(w.hist)
+	if err != nil {
+		return st, err
+	}
+	st.Histogram = enc
+	return st, nil
+}
+
+// second accumulates the samples that completed in one second.
+type second struct {
+	t     int
+	users int // -1 until sampled
+	eps   []*window
+}
+
+type errKey struct {
+	ep    int32
+	class uint8
+	msg   string
+}
+
+// collector drains the workers' rings and owns every histogram. Only its own
+// goroutine touches it while the load runs; Run takes it over afterwards.
+type collector struct {
+	start       time.Time
+	steadyStart time.Duration
+	eps         []endpoint
+	rings       []*ring
+	users       func() int
+	progress    func(Progress)
+	interval    func(Interval)
+
+	total  []*window
+	steady []*window
+
+	open    []*second // seconds nextSec, nextSec+1, ...
+	free    []*second
+	nextSec int
+	scratch *window
+
+	series   []results.Second
+	errs     map[errKey]*results.ErrorGroup
+	errOrder []errKey
+	late     int64
+
+	requests, failures int64 // cumulative, for progress
+
+	// users over the whole run and over the steady window, sampled every tick
+	usersAll, usersSteady samples
+	cpuAtSteady           *cpuMark
+}
+
+type samples struct {
+	sum float64
+	n   int
+}
+
+func (s *samples) add(v int) { s.sum += float64(v); s.n++ }
+func (s samples) mean() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	return s.sum / float64(s.n)
+}
+
+func newCollector(start time.Time, steadyStart time.Duration, eps []endpoint, rings []*ring, users func() int) *collector {
+	c := &collector{
+		start:       start,
+		steadyStart: steadyStart,
+		eps:         eps,
+		rings:       rings,
+		users:       users,
+		errs:        map[errKey]*results.ErrorGroup{},
+		scratch:     newWindow(),
+	}
+	for range eps {
+		c.total = append(c.total, newWindow())
+		c.steady = append(c.steady, newWindow())
+	}
+	return c
+}
+
+// run collects until stop is closed.
+func (c *collector) run(stop <-chan struct{}) {
+	t := time.NewTicker(collectEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			c.tick(time.Since(c.start))
+		}
+	}
+}
+
+// tick drains every ring, samples the user count and closes the seconds
+// whose grace has passed.
+func (c *collector) tick(now time.Duration) {
+	c.drain()
+	u := c.users()
+	c.at(int(now / time.Second)).users = u
+	c.usersAll.add(u)
+	if now >= c.steadyStart {
+		if c.cpuAtSteady == nil {
+			m := markCPU()
+			c.cpuAtSteady = &m
+		}
+		c.usersSteady.add(u)
+	}
+	for s := c.nextSec; time.Duration(s+1)*time.Second+secondGrace <= now; s++ {
+		c.closeSecond(time.Second)
+	}
+}
+
+func (c *collector) drain() {
+	for _, r := range c.rings {
+		r.drain(c.add)
+	}
+}
+
+func (c *collector) add(s *sample) {
+	sec := int(s.end / time.Second)
+	c.at(max(sec, c.nextSec)).eps[s.ep].add(s)
+	c.total[s.ep].add(s)
+	if s.end >= c.steadyStart {
+		c.steady[s.ep].add(s)
+	}
+	if s.late {
+		c.late++
+	}
+	if s.class != classOK && s.fail != nil {
+		k := errKey{ep: s.ep, class: s.class, msg: s.fail.message}
+		g := c.errs[k]
+		if g == nil {
+			e := &c.eps[s.ep]
+			g = &results.ErrorGroup{
+				Endpoint: e.name, Method: e.method, Class: classNames[s.class],
+				Message: s.fail.message, Sample: s.fail.sample, First: s.end,
+			}
+			c.errs[k] = g
+			c.errOrder = append(c.errOrder, k)
+		}
+		g.Count++
+		g.First = min(g.First, s.end)
+		g.Last = max(g.Last, s.end)
+	}
+}
+
+// at returns the accumulator of second t ≥ nextSec, opening it if needed.
+func (c *collector) at(t int) *second {
+	for len(c.open) <= t-c.nextSec {
+		var s *second
+		if n := len(c.free); n > 0 {
+			s, c.free = c.free[n-1], c.free[:n-1]
+		} else {
+			s = &second{}
+			for range c.eps {
+				s.eps = append(s.eps, newWindow())
+			}
+		}
+		s.t = c.nextSec + len(c.open)
+		s.users = -1
+		c.open = append(c.open, s)
+	}
+	return c.open[t-c.nextSec]
+}
+
+// closeSecond closes second nextSec, whose length is length (a full second
+// but for the last one), appends it to the series and reports it.
+func (c *collector) closeSecond(length time.Duration) {
+	s := c.at(c.nextSec)
+	c.open = c.open[1:]
+	c.nextSec++
+	if s.users < 0 {
+		s.users = 0
+		if n := len(c.series); n > 0 {
+			s.users = c.series[n-1].Users
+		}
+	}
+	tot := c.scratch
+	tot.reset()
+	out := results.Second{T: s.t, Users: s.users, Endpoints: make(map[string]results.SecondEndpoint, len(c.eps))}
+	for i, w := range s.eps {
+		tot.merge(w)
+		out.Endpoints[c.eps[i].name] = results.SecondEndpoint{
+			Requests: w.requests, Failures: w.failures,
+			P50: Quantile(w.hist, 0.50), P95: Quantile(w.hist, 0.95),
+		}
+	}
+	out.Requests, out.Failures = tot.requests, tot.failures
+	out.P50, out.P95, out.P99 = Quantile(tot.hist, 0.50), Quantile(tot.hist, 0.95), Quantile(tot.hist, 0.99)
+	out.Max = MaxLatency(tot.hist)
+	c.series = append(c.series, out)
+	c.requests += tot.requests
+	c.failures += tot.failures
+
+	if c.interval != nil {
+		iv := Interval{
+			T: s.t, Start: c.start.Add(time.Duration(s.t) * time.Second), Length: length,
+			Users: s.users, Total: tot.hist, Requests: tot.requests, Failures: tot.failures,
+			Bytes: tot.bytes, LatencySum: tot.sumLatency,
+		}
+		for i, w := range s.eps {
+			iv.Endpoints = append(iv.Endpoints, IntervalEndpoint{
+				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.hist,
+				Requests: w.requests, Failures: w.failures, Bytes: w.bytes, LatencySum: w.sumLatency,
+			})
+		}
+		c.interval(iv)
+	}
+	if c.progress != nil {
+		rps := float64(tot.requests)
+		if length > 0 && length < time.Second {
+			rps = float64(tot.requests) / length.Seconds()
+		}
+		c.progress(Progress{
+			Elapsed: time.Duration(s.t)*time.Second + length, Users: s.users, RPS: rps,
+			P95: out.P95, Failures: c.failures, Requests: c.requests,
+		})
+	}
+	for _, w := range s.eps {
+		w.reset()
+	}
+	c.free = append(c.free, s)
+}
+
+// finish drains what is left and closes every second up to elapsed. A
+// last, partial second shorter than minTail is folded into the one before,
+// so a run of 10.001 s has ten seconds, not eleven.
+func (c *collector) finish(elapsed time.Duration) {
+	c.drain()
+	n := int(elapsed / time.Second)
+	if tail := elapsed - time.Duration(n)*time.Second; n == 0 || tail >= minTail {
+		n++
+	}
+	for c.nextSec < n-1 {
+		c.closeSecond(time.Second)
+	}
+	if c.nextSec > n-1 {
+		return // already closed (cannot happen: seconds close after their end)
+	}
+	last := c.at(c.nextSec)
+	for _, s := range c.open[1:] {
+		for i, w := range s.eps {
+			last.eps[i].merge(w)
+			w.reset()
+		}
+		c.free = append(c.free, s)
+	}
+	c.open = c.open[:1]
+	last.users = c.users()
+	c.closeSecond(elapsed - time.Duration(c.nextSec)*time.Second)
+}
+
+// minTail is the shortest last second kept as its own series entry.
+const minTail = 100 * time.Millisecond
+
+// errorGroups returns the error groups, most frequent first.
+func (c *collector) errorGroups() []results.ErrorGroup {
+	out := make([]results.ErrorGroup, 0, len(c.errOrder))
+	for _, k := range c.errOrder {
+		out = append(out, *c.errs[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
+}
