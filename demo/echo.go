@@ -1,6 +1,7 @@
-// Package demo holds the built-in systems under test: the echo target used by
-// the load engine's tests and benchmarks, and the demo application.
 package demo
+
+// This file is the echo target: a minimal system under test for the load
+// engine's tests and benchmarks (scalebench sut echo).
 
 import (
 	"context"
