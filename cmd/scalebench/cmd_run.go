@@ -3,9 +3,186 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"scalebench/dockerctl"
+	"scalebench/matrix"
+	"scalebench/results"
+	"scalebench/runner"
 )
 
-// runRun is being built; see the open issue for 'run'.
 func runRun(ctx context.Context, e *env, args []string) error {
-	return errors.New("'run' is not available in this build yet")
+	fs := newFlags(e, "run", "MATRIX.yaml", "Run every cell of a matrix unattended: scale the service, wait until it is ready,\nsettle, run the load while sampling container stats, save the cell; at the end\nrestore the original scale and render the report.\n\nExit codes: 0 all cells ran, 1 a cell or the suite failed, 2 bad input, 130 interrupted.")
+	var o suiteOptions
+	fs.StringVar(&o.out, "out", "results", "results root: the run directory is created in it")
+	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in `DIR` (finished cells are kept)")
+	fs.BoolVar(&o.force, "force", false, "with --resume: accept a matrix that changed since the run started")
+	only := fs.String("only", "", "run only the cells that match, e.g. `'scale=3,users=20'` (keys: run, scale, users, rate, repeat, id; values a|b)")
+	fs.StringVar(&o.target, "target", "", "send the load to this base URL instead of the matrix's target")
+	fs.DurationVar(&o.readyTimeout, "ready-timeout", dockerctl.DefaultReadyTimeout, "how long to wait for replicas to be running, healthy and ready after a rescale")
+	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report at the end")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() == 1:
+		m, err := loadMatrix(e, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		o.matrix = m
+		src, _ := os.ReadFile(fs.Arg(0))
+		o.source = string(src)
+	case fs.NArg() == 0 && o.resume != "":
+		prev, err := results.ReadRun(o.resume)
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		o.matrix, o.source = &prev.Matrix, prev.MatrixSource
+	default:
+		fs.Usage()
+		return usageError{fmt.Errorf("run takes one matrix file (or --resume DIR alone), got %d arguments", fs.NArg())}
+	}
+	if *only != "" {
+		f, err := matrix.ParseFilter(*only)
+		if err != nil {
+			return usageError{fmt.Errorf("--only %w", err)}
+		}
+		o.only = f
+	}
+	_, err := runSuite(ctx, e, o)
+	return err
+}
+
+// suiteOptions are what run and demo share.
+type suiteOptions struct {
+	matrix       *matrix.Matrix
+	source       string
+	out          string
+	resume       string
+	force        bool
+	only         func(matrix.Cell) bool
+	target       string
+	readyTimeout time.Duration
+	noReport     bool
+}
+
+// runSuite connects to Docker, runs the matrix, restores the scale and
+// renders the report. It returns the run directory when one was made.
+func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
+	m := o.matrix
+	dc, err := dockerctl.Connect(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer dc.Close()
+
+	progress := runner.NewPlainProgress(e.stdout)
+	if isTerminal(e.stdout) {
+		progress = runner.NewTTYProgress(e.stdout)
+	}
+	opts := dockerctl.Options{ReadyURL: m.Ready, ReadyTimeout: o.readyTimeout, Log: progress.Logf}
+	var scaler runner.Scaler
+	switch {
+	case m.Compose != nil:
+		s, err := dc.Compose(ctx, m.Compose.Project, m.Compose.Service, opts)
+		if err != nil {
+			return "", err
+		}
+		scaler = s
+	case m.Swarm != nil:
+		s, err := dc.Swarm(ctx, m.Swarm.Service, opts)
+		if err != nil {
+			return "", err
+		}
+		scaler = s
+	default:
+		return "", usageError{errors.New("the matrix names no service to scale: add compose: {project: P, service: S}")}
+	}
+	engine, err := dc.Engine(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "scalebench: warning: engine version unknown: %v\n", err)
+	}
+
+	r := &runner.Runner{
+		Matrix: m, MatrixSource: o.source, Target: o.target,
+		Scaler: scaler, Watcher: dc, Out: o.out, Resume: o.resume, Force: o.force, Only: o.only,
+		App: results.AppInfo(ctx, appDir(ctx, dc, m)), Engine: engine, Progress: progress,
+	}
+
+	// A second Ctrl-C exits at once; files are written atomically, so even
+	// then none is left half-written.
+	go func() {
+		<-ctx.Done()
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		fmt.Fprintln(e.stderr, "\nscalebench: interrupted: saving the cell, restoring the scale (Ctrl-C again to exit at once)")
+		<-ch
+		fmt.Fprintln(e.stderr, "scalebench: exiting at once; the original scale may not be restored")
+		os.Exit(exitAborted)
+	}()
+
+	sum, runErr := r.Run(ctx)
+	if sum == nil {
+		return "", runErr
+	}
+	printSummary(e.stdout, sum)
+	if !o.noReport {
+		if err := renderRun(context.WithoutCancel(ctx), e, sum.Dir); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("render report: %w", err))
+		}
+	}
+	if errors.Is(runErr, runner.ErrAborted) {
+		return sum.Dir, abortedError{fmt.Errorf("interrupted; %d cells saved in %s (continue with: scalebench run --resume %s)", sum.Done+sum.Kept, sum.Dir, sum.Dir)}
+	}
+	return sum.Dir, runErr
+}
+
+// appDir is where the app's git state is read: the matrix's app_dir, else
+// the compose project's working directory label, else the matrix's folder.
+func appDir(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix) string {
+	if m.AppDir != "" {
+		return m.AppDir
+	}
+	if m.Compose != nil {
+		if d := dc.ProjectWorkingDir(ctx, m.Compose.Project); d != "" {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				return d
+			}
+		}
+	}
+	if m.File != "" {
+		return filepath.Dir(m.File)
+	}
+	d, _ := os.Getwd()
+	return d
+}
+
+func printSummary(w io.Writer, s *runner.Summary) {
+	fmt.Fprintf(w, "\n%s: %d cells ran (%d failed, %d aborted)", s.Run.Status, s.Done+s.Failed+s.Aborted, s.Failed, s.Aborted)
+	if s.Kept > 0 {
+		fmt.Fprintf(w, ", %d kept from before", s.Kept)
+	}
+	fmt.Fprintf(w, " in %s\n", s.Wall.Round(time.Second))
+	if s.Wall > 0 {
+		fmt.Fprintf(w, "suite overhead (rescaling, readiness, saving): %s of %s wall time (%.1f%%)\n",
+			s.Overhead.Round(100*time.Millisecond), s.Wall.Round(time.Second), 100*s.Overhead.Seconds()/s.Wall.Seconds())
+	}
+	fmt.Fprintf(w, "results: %s\n", s.Dir)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
