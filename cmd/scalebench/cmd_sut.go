@@ -2,10 +2,36 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"net"
+
+	"scalebench/demo"
 )
 
-// runSUT is being built; see the open issue for 'sut'.
+// runSUT serves one of the built-in systems under test until interrupted.
+// The first argument names it; each has its own flags.
 func runSUT(ctx context.Context, e *env, args []string) error {
-	return errors.New("'sut' is not available in this build yet")
+	if len(args) == 0 {
+		return usageError{fmt.Errorf("sut: name the target to serve: scalebench sut echo --addr 127.0.0.1:8089")}
+	}
+	switch args[0] {
+	case "echo":
+		return runSUTEcho(ctx, e, args[1:])
+	default:
+		return usageError{fmt.Errorf("sut: unknown target %q (known: echo)", args[0])}
+	}
+}
+
+func runSUTEcho(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "sut echo", "", "Serve the echo target: / at once, /delay?ms=N, /status?code=N, /bytes?n=N, /stall?ms=N, /count.")
+	addr := fs.String("addr", "127.0.0.1:8089", "`host:port` to listen on (port 0 picks a free one)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("sut echo: unexpected argument %q", fs.Arg(0))}
+	}
+	return demo.ServeEcho(ctx, *addr, func(a net.Addr) {
+		fmt.Fprintf(e.stdout, "echo target listening on http://%s/\n", a)
+	})
 }
