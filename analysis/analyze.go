@@ -113,8 +113,11 @@ func (a *analyzer) usableCells(set *results.Set) []*results.Cell {
 				c.Cell.ID, orNone(chk.Reason))
 		} else if c.Cell.Mode != matrix.Open && chk.Ratio > 0 && math.Abs(chk.Ratio-1) > a.th.LittleTolerance {
 			a.flag(c, FlagLittle, chk.Reason, chk.Ratio)
-			a.warnf("cell %s: Little's law does not hold (throughput × (response + wait) / users = %.2f): "+
-				"users spent time outside requests, check the load generator", c.Cell.ID, chk.Ratio)
+			why := "users spent time neither in requests nor thinking: the load generator may have held them back"
+			if chk.Ratio > 1 {
+				why = "more requests completed than the users could have sent: check the steady window and the recorded times"
+			}
+			a.warnf("cell %s: Little's law does not hold (throughput × (response + wait) / users = %.2f): %s", c.Cell.ID, chk.Ratio, why)
 		}
 		out = append(out, c)
 	}

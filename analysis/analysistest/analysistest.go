@@ -42,8 +42,8 @@ type Model struct {
 	Tail float64
 	// Fail is the failure rate at a scale and users level (nil: none).
 	Fail func(scale, users int) float64
-	// Timeouts makes failures timeouts (recorded at Timeout) instead of
-	// quick HTTP 503 answers.
+	// Timeouts makes failures the api's upstream timeouts (HTTP 504 after a
+	// normal wait) instead of quick HTTP 503 answers.
 	Timeouts func(scale, users int) bool
 	// Repeat is how many times each cell runs (default 1).
 	Repeat int
@@ -80,7 +80,7 @@ func SeedModel() Model {
 			case scale == 1 && users >= 20:
 				return 0.055
 			case scale == 3 && users >= 100:
-				return 0.016
+				return 0.025
 			case users >= 100:
 				return 0.004
 			}
@@ -340,10 +340,7 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 			class, size := "", int64(2048)
 			if failed {
 				class, size = results.ClassStatus, 96
-				if timeouts {
-					class, lat, size = results.ClassTimeout, Timeout, 0
-				}
-				errs = addError(errs, ep, class, time.Duration(t)*time.Second)
+				errs = addError(errs, ep, timeouts, time.Duration(t)*time.Second)
 			}
 			total.add(ep, lat, failed, class, size)
 			if inSteady {
@@ -411,19 +408,26 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 	return c
 }
 
-func addError(errs []results.ErrorGroup, ep, class string, at time.Duration) []results.ErrorGroup {
+func addError(errs []results.ErrorGroup, ep string, timeout bool, at time.Duration) []results.ErrorGroup {
+	msg := "HTTP 503"
+	if timeout {
+		msg = "HTTP 504"
+	}
 	for i := range errs {
-		if errs[i].Endpoint == ep && errs[i].Class == class {
+		if errs[i].Endpoint == ep && errs[i].Message == msg {
 			errs[i].Count++
 			errs[i].Last = at
 			return errs
 		}
 	}
-	g := results.ErrorGroup{Endpoint: ep, Method: "POST", Class: class, Count: 1, First: at, Last: at}
-	if class == results.ClassTimeout {
-		g.Message = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-	} else {
-		g.Message, g.Sample = "HTTP 503", `{"error": "queue full"}`
+	method := "POST"
+	if ep == "index" {
+		method = "GET"
+	}
+	g := results.ErrorGroup{Endpoint: ep, Method: method, Class: results.ClassStatus, Message: msg, Count: 1, First: at, Last: at,
+		Sample: `{"error": "queue full"}`}
+	if timeout {
+		g.Sample = "<html><body><h1>504 Gateway Time-out</h1>upstream timed out</body></html>"
 	}
 	return append(errs, g)
 }
@@ -470,10 +474,10 @@ func (m Model) containers(pc matrix.Cell, capacity float64, series []results.Sec
 }
 
 // counts draws the requests completed in one second at mean rate lambda:
-// sub-Poisson (sd 0.6·√λ), as a busy server completes work at a steadier
+// sub-Poisson (sd 0.5·√λ), as a busy server completes work at a steadier
 // pace than random arrivals.
 func counts(rng *rand.Rand, lambda float64) int {
-	return max(0, int(math.Round(lambda+0.6*math.Sqrt(lambda)*rng.NormFloat64())))
+	return max(0, int(math.Round(lambda+0.5*math.Sqrt(lambda)*rng.NormFloat64())))
 }
 
 // q is the nearest-rank quantile of ds (0 for none).

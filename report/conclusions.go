@@ -1,0 +1,302 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"strings"
+
+	"scalebench/analysis"
+	"scalebench/matrix"
+)
+
+// Conclusions are the study's findings as plain sentences with their
+// numbers, most important first: what scaling bought, where it stopped and
+// why, where throughput flattens and latency grows, where failures start,
+// and what limits the evidence. Names in them come from the data.
+func Conclusions(st *analysis.Study) []string {
+	return conclusions(st, func(s string) string { return s })
+}
+
+// conclusions writes the sentences, passing every name from the data
+// through esc.
+func conclusions(st *analysis.Study, esc func(string) string) []string {
+	w := writer{st: st, esc: esc, scaled: esc(cmp.Or(st.Scaled, "the scaled service"))}
+	if st.Analysed == 0 {
+		return []string{"No cell has usable results, so there is nothing to conclude."}
+	}
+	w.scaling()
+	w.efficiency()
+	w.usl()
+	w.knees()
+	w.failures()
+	w.doubts()
+	return w.out
+}
+
+type writer struct {
+	st     *analysis.Study
+	esc    func(string) string
+	scaled string
+	out    []string
+}
+
+func (w *writer) add(format string, args ...any) {
+	w.out = append(w.out, fmt.Sprintf(format, args...))
+}
+
+// unit is the load unit: "users" or "req/s".
+func unit(st *analysis.Study) string {
+	if st.Mode == matrix.Open {
+		return "req/s"
+	}
+	return "users"
+}
+
+func (w *writer) scaling() {
+	st := w.st
+	switch len(st.Scales) {
+	case 0:
+		return
+	case 1:
+		s := st.Scales[0]
+		w.add("Only scale %d was measured: capacity %s rps; run more scales to see what scaling buys.", s.Scale, rps(s.Capacity.RPS))
+		return
+	}
+	if st.Linear {
+		var scales, caps []string
+		for _, s := range st.Scales {
+			scales = append(scales, fmt.Sprint(s.Scale))
+			caps = append(caps, rps(s.Capacity.RPS))
+		}
+		last := st.Scales[len(st.Scales)-1]
+		w.add("%s scales linearly: %s replicas gave %s rps, %s of linear scaling at %d replicas.",
+			capitalize(w.scaled), strings.Join(scales, "→"), strings.Join(caps, "→"), pct(last.Efficiency), last.Scale)
+		return
+	}
+	var sentences []string
+	for i, s := range st.Steps {
+		var b strings.Builder
+		if i == 0 {
+			fmt.Fprintf(&b, "Scaling %s %d→%d ", w.scaled, s.From, s.To)
+		} else {
+			fmt.Fprintf(&b, "%d→%d ", s.From, s.To)
+		}
+		switch s.Verdict {
+		case analysis.Raised:
+			what := "peak throughput"
+			if i > 0 {
+				what = "it"
+			}
+			fmt.Fprintf(&b, "raised %s %s→%s rps (%s, 95%% CI %s…%s).", what, rps(s.FromRPS), rps(s.ToRPS),
+				signed(s.Gain), signed(s.GainLow), signed(s.GainHigh))
+		case analysis.NoGain:
+			fmt.Fprintf(&b, "gave no significant gain (%s, ~)", signed(s.Gain))
+		case analysis.Small:
+			fmt.Fprintf(&b, "changed peak throughput by only %s (%s→%s rps; significant, but below the %s that counts as a gain)",
+				signed(s.Gain), rps(s.FromRPS), rps(s.ToRPS), pct(w.st.Thresholds.MinGain))
+		case analysis.Lowered:
+			fmt.Fprintf(&b, "lowered peak throughput %s→%s rps (%s)", rps(s.FromRPS), rps(s.ToRPS), signed(s.Gain))
+		}
+		if s.Verdict != analysis.Raised {
+			b.WriteString("; ")
+			b.WriteString(w.bottleneck(s))
+		}
+		sentences = append(sentences, b.String())
+	}
+	w.add("%s", strings.Join(sentences, " "))
+}
+
+// bottleneck explains a step that did not raise throughput from container
+// CPU at the higher scale's peak.
+func (w *writer) bottleneck(s analysis.Step) string {
+	top := s.Top
+	name := w.esc(top.Service)
+	switch {
+	case top.Service == "":
+		return "no container CPU was recorded, so the bottleneck is unknown."
+	case s.ToBottleneck == "":
+		return fmt.Sprintf("no service was near its CPU ceiling (busiest: %s at %s): the limit is not CPU but I/O, locks, a pool size or the load generator.",
+			name, cpuText(top))
+	case s.ToBottleneck == w.st.Scaled:
+		return fmt.Sprintf("%s itself was at %s, so its replicas did not add capacity: check how requests are spread over them.", name, cpuText(top))
+	case s.FromBottleneck != s.ToBottleneck || w.st.Scales[0].Bottleneck != s.ToBottleneck:
+		// It was elsewhere at this step's lower scale, or at the lowest scale.
+		return fmt.Sprintf("%s was at %s: the bottleneck moved to %s.", name, cpuText(top), name)
+	}
+	return fmt.Sprintf("%s was at %s: %s is the bottleneck.", name, cpuText(top), name)
+}
+
+// cpuText is a service's CPU use against its ceiling: "97% CPU" for one
+// container, "41% of its 5 containers' CPU ceiling" for several.
+func cpuText(s analysis.ServiceLoad) string {
+	if s.Ceiling <= 0 {
+		return fmt.Sprintf("%.0f%% CPU of one core", s.CPU)
+	}
+	if s.Containers <= 1 {
+		return pct(s.Utilization) + " CPU"
+	}
+	return fmt.Sprintf("%s of its %d containers' CPU ceiling", pct(s.Utilization), s.Containers)
+}
+
+func (w *writer) efficiency() {
+	st := w.st
+	if st.Linear || len(st.Scales) < 2 {
+		return
+	}
+	first, last := st.Scales[0], st.Scales[len(st.Scales)-1]
+	w.add("At %d replicas %s delivers %s of linear scaling: %s the throughput of %d %s for %s the replicas.",
+		last.Scale, w.scaled, pct(last.Efficiency), factor(last.Speedup), first.Scale, plural(first.Scale, "replica"),
+		factor(float64(last.Scale)/float64(first.Scale)))
+}
+
+func (w *writer) usl() {
+	u := w.st.USL
+	if u == nil {
+		return
+	}
+	caveat := ""
+	if u.Indicative {
+		caveat = fmt.Sprintf(" This is indicative only: %d scales fit 3 parameters; measure at least 4.", u.Points)
+	}
+	last := float64(w.st.Scales[len(w.st.Scales)-1].Scale)
+	switch {
+	case math.IsInf(u.BestScale, 1) && u.Sigma > 0:
+		w.add("A Universal Scalability Law fit (σ=%.3f, κ=0) finds contention but no coherency cost: throughput approaches %s rps as replicas grow.%s",
+			u.Sigma, rps(u.Lambda/u.Sigma), caveat)
+	case math.IsInf(u.BestScale, 1):
+		w.add("A Universal Scalability Law fit finds neither contention nor coherency cost (σ=0, κ=0): throughput grows in proportion to replicas.%s", caveat)
+	default:
+		where := "within the scales tested"
+		if u.BestScale > last*1.05 {
+			where = "beyond the scales tested"
+		}
+		w.add("A Universal Scalability Law fit (σ=%.3f, κ=%.4f) puts the best scale near %.0f replicas (%s) at about %s rps.%s",
+			u.Sigma, u.Kappa, math.Round(u.BestScale), where, rps(u.BestRPS), caveat)
+	}
+}
+
+func (w *writer) knees() {
+	st := w.st
+	u := unit(st)
+	type group struct {
+		load   float64
+		scales []analysis.Scale
+	}
+	var groups []group
+	for _, s := range st.Scales {
+		if s.Knee < 0 {
+			continue
+		}
+		load := s.Levels[s.Knee].Load
+		found := false
+		for i := range groups {
+			if groups[i].load == load {
+				groups[i].scales = append(groups[i].scales, s)
+				found = true
+			}
+		}
+		if !found {
+			groups = append(groups, group{load, []analysis.Scale{s}})
+		}
+	}
+	for _, g := range groups {
+		var names []string
+		lo, hi := math.Inf(1), 0.0
+		for _, s := range g.scales {
+			names = append(names, fmt.Sprint(s.Scale))
+			for _, i := range s.Capacity.Levels {
+				lo, hi = math.Min(lo, s.Levels[i].RPS), math.Max(hi, s.Levels[i].RPS)
+			}
+		}
+		// Latency growth of the group's first scale, lowest to highest load.
+		s := g.scales[0]
+		first, last := s.Levels[0], s.Levels[len(s.Levels)-1]
+		flat := rps(lo) + " rps"
+		if rps(lo) != rps(hi) {
+			flat = rps(lo) + "–" + rps(hi) + " rps"
+		}
+		growth := fmt.Sprintf("the median response time grows %s and p95 %s from %s to %s %s",
+			factor(s.P50Growth), factor(s.P95Growth), num(first.Load), num(last.Load), u)
+		if len(g.scales) > 1 {
+			growth = fmt.Sprintf("(with scale %d) %s", s.Scale, growth)
+		}
+		w.add("Beyond %s %s throughput stays flat with %s %s (%s) while %s.",
+			num(g.load), u, plural(len(names), "scale"), list(names), flat, growth)
+	}
+	for _, s := range st.Scales {
+		top := s.Levels[len(s.Levels)-1]
+		switch {
+		case len(s.Levels) < 2:
+		case !s.Saturated:
+			w.add("With scale %d throughput was still rising at %s %s (%s rps): its peak lies beyond the load tested.",
+				s.Scale, num(top.Load), u, rps(top.RPS))
+		case s.Knee < 0:
+			p := s.PeakLevel()
+			w.add("With scale %d throughput peaks at %s %s (%s rps) and falls beyond it.", s.Scale, num(p.Load), u, rps(p.RPS))
+		}
+	}
+}
+
+func (w *writer) failures() {
+	st := w.st
+	u := unit(st)
+	var onsets, clean []string
+	for _, s := range st.Scales {
+		if s.FailureOnset >= 0 {
+			lv := s.Levels[s.FailureOnset]
+			onsets = append(onsets, fmt.Sprintf("at %s %s with scale %d (%s)", num(lv.Load), u, s.Scale, pct(lv.FailRate)))
+		} else {
+			clean = append(clean, fmt.Sprint(s.Scale))
+		}
+	}
+	limit := num(st.Thresholds.FailRate*100) + "%"
+	switch {
+	case len(onsets) == 0:
+		w.add("No level failed more than %s of its requests.", limit)
+	case len(clean) == 0:
+		w.add("Failures (over %s of requests) start %s.", limit, list(onsets))
+	default:
+		w.add("Failures (over %s of requests) start %s; %s %s %s below %s throughout.", limit, list(onsets),
+			plural(len(clean), "scale"), list(clean), map[bool]string{true: "stays", false: "stay"}[len(clean) == 1], limit)
+	}
+}
+
+// doubts are the conditions that weaken the evidence.
+func (w *writer) doubts() {
+	var gen, little, broken []string
+	for _, f := range w.st.Flags {
+		switch f.Kind {
+		case analysis.FlagGenerator:
+			gen = append(gen, w.esc(f.Cell))
+		case analysis.FlagLittle:
+			little = append(little, w.esc(f.Cell))
+		case analysis.FlagFailed, analysis.FlagAborted:
+			broken = append(broken, w.esc(f.Cell))
+		}
+	}
+	if len(gen) > 0 {
+		w.add("The load generator, not the target, limited %d %s (%s): %s throughput is a floor, not the target's limit.",
+			len(gen), plural(len(gen), "cell"), list(gen), map[bool]string{true: "its", false: "their"}[len(gen) == 1])
+	}
+	if len(little) > 0 {
+		w.add("Little's law does not hold in %d %s (%s): the measured throughput and times disagree with the users running; see the warnings.",
+			len(little), plural(len(little), "cell"), list(little))
+	}
+	if len(broken) > 0 {
+		w.add("%d %s failed or %s aborted and %s left out (%s); see the warnings.", len(broken), plural(len(broken), "cell"),
+			map[bool]string{true: "was", false: "were"}[len(broken) == 1], map[bool]string{true: "is", false: "are"}[len(broken) == 1], list(broken))
+	}
+	if missing := w.st.Planned - w.st.Finished; missing > 0 {
+		w.add("%d of %d planned cells have no results: the conclusions cover only what ran.", missing, w.st.Planned)
+	}
+}
+
+// capitalize upper-cases the first letter of s.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}

@@ -1,0 +1,111 @@
+// Package report writes what a study found: report.md, whose conclusions
+// are plain sentences with their numbers, index.html (the same Markdown
+// through goldmark with embedded CSS), and the charts beside them, in one
+// self-contained folder that works from file:// and any static host.
+//
+// It is a pure function of saved results: it must not run load, touch
+// Docker or decide numbers (that is package analysis). Text that came from
+// the target is escaped and never passed through as HTML.
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"scalebench/analysis"
+	"scalebench/plots"
+	"scalebench/results"
+)
+
+// Output file names inside the report folder.
+const (
+	MarkdownFile = "report.md"
+	HTMLFile     = "index.html"
+)
+
+// Render analyses set and writes outDir/report.md, outDir/index.html and
+// outDir/charts/*.png. Charts left over from an earlier rendering are
+// removed first, so the folder is a function of the set alone. A chart that
+// cannot be drawn is left out and named in the report's warnings.
+func Render(set *results.Set, outDir string) error {
+	st := analysis.Analyze(set)
+	cs := plots.Build(st, set)
+	for _, err := range cs.Problems {
+		st.Warnings = append(st.Warnings, "chart left out: "+err.Error())
+	}
+	charts := filepath.Join(outDir, ChartsDir)
+	if err := os.MkdirAll(charts, 0o755); err != nil {
+		return fmt.Errorf("create report folder: %w", err)
+	}
+	if err := removeCharts(charts); err != nil {
+		return err
+	}
+	if err := renderCharts(cs.All(set), charts); err != nil {
+		return err
+	}
+	md := Markdown(set, st, cs)
+	page, err := HTMLPage(Title(set), md)
+	if err != nil {
+		return err
+	}
+	if err := results.WriteFileAtomic(filepath.Join(outDir, MarkdownFile), md); err != nil {
+		return fmt.Errorf("write %s: %w", MarkdownFile, err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(outDir, HTMLFile), page); err != nil {
+		return fmt.Errorf("write %s: %w", HTMLFile, err)
+	}
+	return nil
+}
+
+// Title is the report's page title.
+func Title(set *results.Set) string {
+	name := cmp.Or(set.Run.Matrix.Name, set.Run.ID, "scalebench")
+	return name + " · scalebench report"
+}
+
+// removeCharts deletes the PNG files of an earlier rendering.
+func removeCharts(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".png") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove old chart: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// renderCharts writes the charts into dir, one worker per CPU.
+func renderCharts(charts []*plots.Chart, dir string) error {
+	work := make(chan *plots.Chart)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(charts))) {
+		wg.Go(func() {
+			for c := range work {
+				if err := c.WriteFile(dir); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, c := range charts {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	return errors.Join(errs...)
+}
