@@ -50,7 +50,13 @@ func (m *Model) Run(ctx context.Context) error {
 	const minBackoff = 100 * time.Millisecond
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		j, err := m.poll(ctx)
+		var j *polledJob
+		var err error
+		if m.ready.Load() {
+			j, err = m.poll(ctx)
+		} else {
+			err = m.ping(ctx)
+		}
 		if err != nil {
 			if m.ready.Swap(false) || backoff == minBackoff {
 				m.log.Printf("cannot reach the api at %s (retrying): %v", m.cfg.APIURL, err)
@@ -70,6 +76,25 @@ func (m *Model) Run(ctx context.Context) error {
 			m.serve(ctx, j)
 		}
 	}
+	return nil
+}
+
+// ping checks that the api answers at all, so that a fresh worker reports
+// healthy at once rather than after its first long poll.
+func (m *Model) ping(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	u := strings.TrimSuffix(m.cfg.APIURL, "/") + "/health"
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("API_URL=%q: %w", m.cfg.APIURL, err)
+	}
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
 	return nil
 }
 

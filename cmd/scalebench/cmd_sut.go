@@ -17,8 +17,12 @@ func runSUT(ctx context.Context, e *env, args []string) error {
 	switch args[0] {
 	case "echo":
 		return runSUTEcho(ctx, e, args[1:])
+	case "api":
+		return runSUTAPI(ctx, e, args[1:])
+	case "model":
+		return runSUTModel(ctx, e, args[1:])
 	default:
-		return usageError{fmt.Errorf("sut: unknown target %q (known: echo)", args[0])}
+		return usageError{fmt.Errorf("sut: unknown target %q (known: echo, api, model)", args[0])}
 	}
 }
 
