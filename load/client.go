@@ -122,6 +122,9 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 			return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
 		},
 		Name: "scalebench",
+		// Send paths and header names exactly as the scenario writes them.
+		DisablePathNormalizing:        true,
+		DisableHeaderNamesNormalizing: true,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			dctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()

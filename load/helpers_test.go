@@ -13,7 +13,7 @@ import (
 )
 
 // echoServer starts the echo target on a local test server.
-func echoServer(t *testing.T) (*httptest.Server, *demo.Echo) {
+func echoServer(t testing.TB) (*httptest.Server, *demo.Echo) {
 	t.Helper()
 	e := &demo.Echo{}
 	srv := httptest.NewServer(e)
