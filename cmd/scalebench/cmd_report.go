@@ -2,10 +2,70 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+
+	"scalebench/analysis"
+	"scalebench/report"
+	"scalebench/results"
 )
 
-// runReport is being built; see the open issue for 'report'.
 func runReport(ctx context.Context, e *env, args []string) error {
-	return errors.New("'report' is not available in this build yet")
+	fs := newFlags(e, "report", "DIR", "Render charts/*.png, report.md and index.html from the saved results in DIR (a run\ndirectory: run.json and cells/). Nothing is re-run. Prints the path of index.html\nand the conclusions.")
+	out := fs.String("out", "", "write the report into this folder (default DIR/report)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return usageError{fmt.Errorf("report takes one results directory, got %d arguments", len(pos))}
+	}
+	return renderReport(e, pos[0], *out)
+}
+
+// renderReport renders the report of the run directory dir into out
+// (default dir/report) and prints where it is and what it concludes.
+func renderReport(e *env, dir, out string) error {
+	set, err := results.ReadSet(dir)
+	if err != nil {
+		return fmt.Errorf("read results in %s: %w (give a run directory: the one holding run.json and cells/)", dir, err)
+	}
+	if out == "" {
+		out = filepath.Join(dir, "report")
+	}
+	if err := report.Render(set, out); err != nil {
+		return fmt.Errorf("render report of %s into %s: %w", dir, out, err)
+	}
+	index, err := filepath.Abs(filepath.Join(out, report.HTMLFile))
+	if err != nil {
+		index = filepath.Join(out, report.HTMLFile)
+	}
+	fmt.Fprintf(e.stdout, "report: %s\n", index)
+	fmt.Fprintln(e.stdout, "conclusions:")
+	for _, c := range report.Conclusions(analysis.Analyze(set)) {
+		fmt.Fprintf(e.stdout, "- %s\n", c)
+	}
+	return nil
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("report DIR --out X") and returns the positionals.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil // everything after -- is positional
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }
