@@ -140,14 +140,18 @@ type Cell struct {
 	Containers []ContainerSeries `json:"containers,omitempty"`
 }
 
-// Timings is where a cell's wall time went.
+// Timings is where a cell's wall time went before it was saved (the
+// cooldown that follows is not part of the cell).
 type Timings struct {
-	Scale    time.Duration `json:"scale_ns"`
-	Ready    time.Duration `json:"ready_ns"`
-	Settle   time.Duration `json:"settle_ns"`
-	Load     time.Duration `json:"load_ns"`
-	Save     time.Duration `json:"save_ns"`
-	Cooldown time.Duration `json:"cooldown_ns"`
+	// Scale is the rescale, readiness wait included (near 0 when the
+	// service was already at the cell's scale).
+	Scale time.Duration `json:"scale_ns"`
+	// Ready is the check that the replicas running are the cell's scale.
+	Ready time.Duration `json:"ready_ns"`
+	// Settle is the pause after a rescale.
+	Settle time.Duration `json:"settle_ns"`
+	// Load is the load, container sampling included.
+	Load time.Duration `json:"load_ns"`
 }
 
 // Replica is one container of the scaled service.

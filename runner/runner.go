@@ -87,8 +87,11 @@ type Summary struct {
 	// cells found finished when resuming.
 	Done, Failed, Aborted, Kept int
 	// Wall is the suite's wall time; Busy the part spent in settle, load
-	// and cooldown; Overhead the rest (rescaling, readiness, saving).
-	Wall, Busy, Overhead time.Duration
+	// and cooldown; Overhead the rest. Rescale (rescaling, readiness waits
+	// and replica checks before the cells), Save (writing cells) and
+	// Restore (putting the original scale back) are parts of Overhead.
+	Wall, Busy, Overhead   time.Duration
+	Rescale, Save, Restore time.Duration
 }
 
 // ErrAborted is returned (wrapped) when the context was cancelled: the
@@ -111,6 +114,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// first Ctrl-C has not cancelled.
 	restoreCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
+	restoreStart := r.Now()
 	if cur, rerr := r.Scaler.Replicas(restoreCtx); rerr != nil || len(cur) != r.Scaler.Original() {
 		r.Progress.Logf("restoring %d replica(s)", r.Scaler.Original())
 		if err := r.Scaler.Restore(restoreCtx); err != nil {
@@ -119,6 +123,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 
+	s.Restore = r.Now().Sub(restoreStart)
 	s.Wall = r.Now().Sub(started)
 	s.Overhead = max(s.Wall-s.Busy, 0)
 	st.run.Ended = r.Now().UTC()

@@ -131,18 +131,20 @@ func (r *Runner) cells(ctx context.Context, st *state, s *Summary) error {
 		r.Progress.CellStart(i, c, estimate(st.todo[i:]))
 		cell, busy := r.cell(ctx, c, target, scaled)
 		s.Busy += busy
+		s.Rescale += cell.Timings.Scale + cell.Timings.Ready
 		if cell.Status != results.CellFailed || len(cell.Replicas) == c.Scale {
 			scaled = c.Scale
 		} else {
 			scaled = -1
 		}
 		saveStart := r.Now()
-		if err := results.WriteCell(st.dir, cell); err != nil {
+		err := results.WriteCell(st.dir, cell)
+		s.Save += r.Now().Sub(saveStart)
+		if err != nil {
 			// The cell is lost but the suite goes on; say so loudly.
 			errs = append(errs, fmt.Errorf("save cell %s: %w", c.ID, err))
 			st.run.Warnings = append(st.run.Warnings, err.Error())
 		}
-		cell.Timings.Save = r.Now().Sub(saveStart)
 		switch cell.Status {
 		case results.CellOK:
 			s.Done++

@@ -3,9 +3,108 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"scalebench/demo"
+	"scalebench/dockerctl"
+	"scalebench/matrix"
 )
 
-// runDemo is being built; see the open issue for 'demo'.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	return errors.New("'demo' is not available in this build yet")
+	fs := newFlags(e, "demo", "", "Run the whole loop on the built-in demo application: build its image FROM scratch\n(no registry), start its api and model containers as a compose project, run\nexperiments/demo.yaml against it, write the results and the report, and remove\neverything it created (also on Ctrl-C).")
+	var o suiteOptions
+	fs.StringVar(&o.out, "out", "results", "results root: the run directory is created in it")
+	file := fs.String("matrix", "", "the matrix to run against the demo stack (default experiments/demo.yaml of this source tree)")
+	only := fs.String("only", "", "run only the cells that match, e.g. `'scale=3,users=8'`")
+	keep := fs.Bool("keep", false, "leave the stack (and its image) running afterwards")
+	port := fs.Int("port", 0, "publish the api on 127.0.0.1:`PORT` (default: a free port)")
+	modelTime := fs.Duration("model-time", 0, "the model's simulated inference time (default 150ms: MODEL_SERVICE_TIME)")
+	apiCost := fs.Duration("api-cost", 0, "the api's CPU cost per prediction (default 80ms: API_COST)")
+	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report at the end")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return usageError{fmt.Errorf("demo takes no arguments, got %q", fs.Args())}
+	}
+	if *modelTime < 0 || *apiCost < 0 {
+		return usageError{errors.New("--model-time and --api-cost must not be negative")}
+	}
+	moduleDir, err := demo.FindModule()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	path := *file
+	if path == "" {
+		path = filepath.Join(moduleDir, "experiments", "demo.yaml")
+		if rel, err := filepath.Rel(mustGetwd(), path); err == nil {
+			path = rel
+		}
+	}
+	m, err := loadMatrix(e, path)
+	if err != nil {
+		return err
+	}
+	if m.Compose == nil {
+		return usageError{fmt.Errorf("%s: the demo scales a compose service; add compose: {project: %s, service: %s}", path, demo.DefaultProject, demo.ServiceModel)}
+	}
+	src, _ := os.ReadFile(path)
+	o.matrix, o.source = m, string(src)
+	if *only != "" {
+		if o.only, err = matrix.ParseFilter(*only); err != nil {
+			return usageError{fmt.Errorf("--only %w", err)}
+		}
+	}
+
+	dc, err := dockerctl.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	opts := demo.StackOptions{
+		Docker: dc, Project: m.Compose.Project, Port: *port, ModuleDir: moduleDir, KeepImage: *keep,
+		Log: func(format string, args ...any) {
+			fmt.Fprintf(e.stdout, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		},
+	}
+	if *modelTime > 0 {
+		opts.ModelEnv = map[string]string{"MODEL_SERVICE_TIME": modelTime.String()}
+	}
+	if *apiCost > 0 {
+		opts.APIEnv = map[string]string{"API_COST": apiCost.String()}
+	}
+	fmt.Fprintf(e.stdout, "starting the demo stack (project %s)\n", opts.Project)
+	stack, err := demo.Up(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("demo: start the stack: %w", err)
+	}
+	if !*keep {
+		// Removed whatever happens, also after a Ctrl-C cancelled ctx.
+		defer func() {
+			downCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			if err := stack.Down(downCtx); err != nil {
+				fmt.Fprintf(e.stderr, "scalebench: demo: remove the stack: %v\n", err)
+			} else {
+				fmt.Fprintln(e.stdout, "demo stack removed")
+			}
+		}()
+	}
+	fmt.Fprintf(e.stdout, "demo stack up: api at %s\n", stack.URL)
+	o.target = stack.URL
+	o.readyTimeout = dockerctl.DefaultReadyTimeout
+	_, err = runSuite(ctx, e, o)
+	if *keep {
+		fmt.Fprintf(e.stdout, "the stack is still up (--keep): api at %s, project %s\n", stack.URL, stack.Project)
+	}
+	return err
+}
+
+func mustGetwd() string {
+	d, _ := os.Getwd()
+	return d
 }

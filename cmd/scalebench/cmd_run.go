@@ -171,8 +171,10 @@ func printSummary(w io.Writer, s *runner.Summary) {
 	}
 	fmt.Fprintf(w, " in %s\n", s.Wall.Round(time.Second))
 	if s.Wall > 0 {
-		fmt.Fprintf(w, "suite overhead (rescaling, readiness, saving): %s of %s wall time (%.1f%%)\n",
-			s.Overhead.Round(100*time.Millisecond), s.Wall.Round(time.Second), 100*s.Overhead.Seconds()/s.Wall.Seconds())
+		other := s.Overhead - s.Rescale - s.Save - s.Restore
+		fmt.Fprintf(w, "suite overhead: %s of %s wall time (%.1f%%): rescaling and readiness %s, restoring the scale %s, saving %s, other %s\n",
+			s.Overhead.Round(100*time.Millisecond), s.Wall.Round(time.Second), 100*s.Overhead.Seconds()/s.Wall.Seconds(),
+			s.Rescale.Round(100*time.Millisecond), s.Restore.Round(100*time.Millisecond), s.Save.Round(time.Millisecond), max(other, 0).Round(100*time.Millisecond))
 	}
 	fmt.Fprintf(w, "results: %s\n", s.Dir)
 }
