@@ -102,7 +102,9 @@ type Run struct {
 	// Levels are the grid's non-empty cells, by scale then load.
 	Levels []Level
 	// Heaviest is the id of the cell with the most load (highest level,
-	// then most requests): the one whose container CPU is charted.
+	// then most replicas, then most requests): the one whose container CPU
+	// is charted; at the most replicas it shows where scaling stopped
+	// helping.
 	Heaviest string
 }
 

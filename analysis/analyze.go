@@ -168,7 +168,9 @@ func (a *analyzer) runs(set *results.Set, usable []*results.Cell) []Run {
 		slices.Sort(r.Loads)
 		heavy := cells[0]
 		for _, c := range cells[1:] {
-			if l, h := LoadOf(&c.Cell), LoadOf(&heavy.Cell); l > h || l == h && c.Load.Total.Requests > heavy.Load.Total.Requests {
+			l, h := LoadOf(&c.Cell), LoadOf(&heavy.Cell)
+			if l > h || l == h && (c.Cell.Scale > heavy.Cell.Scale ||
+				c.Cell.Scale == heavy.Cell.Scale && c.Load.Total.Requests > heavy.Load.Total.Requests) {
 				heavy = c
 			}
 		}

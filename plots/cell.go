@@ -79,8 +79,8 @@ func CellTimeline(c *results.Cell) (*Chart, error) {
 	}{
 		{top, "requests/s", hexRPS, rps},
 		{top, "failures/s", hexFailures, fails},
-		{bottom, "p50", hexP50, p50},
 		{bottom, "p95", hexP95, p95},
+		{bottom, "p50", hexP50, p50}, // drawn last: visible where it equals p95
 		{usersP, "users", hexUsers, users},
 	}
 	for _, s := range steps {

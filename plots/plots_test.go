@@ -125,7 +125,7 @@ func TestSeedCharts(t *testing.T) {
 		{"run1 cpu", cs.Run("run1").CPU, []string{"model (5 containers)", "model ceiling", "api", "api ceiling", "redis", "redis ceiling"}},
 		{"run2 rps", cs.Run("run2").RPS, scales[1:]},
 		{"run2 percentiles", cs.Run("run2").Percentiles, []string{"scale 3 (100 users, ", "scale 5 (100 users, "}},
-		{"cell timeline", cs.Cells["run1-s1-u20-r1"], []string{"requests/s", "failures/s", "p50", "p95", "users"}},
+		{"cell timeline", cs.Cells["run1-s1-u20-r1"], []string{"requests/s", "failures/s", "p95", "p50", "users"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,7 +55,8 @@ func (numberTicks) Ticks(min, max float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(min, max)
 	for i := range ts {
 		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+			// Round away float noise: 1.2000000000000002 → 1.2.
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 10, 64)
 		}
 	}
 	return ts

@@ -251,3 +251,48 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// Render copes with sets that have little in them: the runner renders after
+// every run, even one where nothing worked.
+func TestRenderDegenerateSets(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*results.Set)
+		want   string
+	}{
+		{"no cells", func(s *results.Set) { s.Cells = nil }, "nothing to conclude"},
+		{"one cell", func(s *results.Set) { s.Cells = s.Cells[:1] }, "Only scale 1 was measured"},
+		{"bare cells", func(s *results.Set) {
+			for i := range s.Cells {
+				c := &s.Cells[i]
+				c.Containers = nil
+				c.Load.Series = nil
+				c.Load.Steady.Histogram, c.Load.Total.Histogram = "", ""
+				c.Load.Endpoints = nil
+			}
+		}, "no container CPU was recorded"},
+		{"corrupt histogram", func(s *results.Set) { s.Cells[0].Load.Steady.Histogram = "!!not base64!!" }, "decode latency histogram"},
+		{"all failed", func(s *results.Set) {
+			for i := range s.Cells {
+				s.Cells[i].Status, s.Cells[i].Error, s.Cells[i].Load = results.CellFailed, "target down", nil
+			}
+		}, "nothing to conclude"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := analysistest.Flat()
+			tt.mutate(set)
+			out := t.TempDir()
+			if err := report.Render(set, out); err != nil {
+				t.Fatal(err)
+			}
+			md, err := os.ReadFile(filepath.Join(out, report.MarkdownFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(md), tt.want) {
+				t.Errorf("report.md lacks %q:\n%s", tt.want, md)
+			}
+		})
+	}
+}

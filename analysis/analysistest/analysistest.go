@@ -396,7 +396,7 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 		Schema: results.SchemaVersion, Kind: results.KindCell, Cell: pc, Status: results.CellOK,
 		Started: at,
 		Timings: results.Timings{Scale: 2 * time.Second, Ready: time.Second, Settle: pc.Settle,
-			Load: pc.Duration, Save: 10 * time.Millisecond, Cooldown: pc.Cooldown},
+			Load: pc.Duration},
 		Load:       load,
 		Containers: m.containers(pc, capacity, series, rng),
 	}
@@ -404,7 +404,7 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 		c.Replicas = append(c.Replicas, results.Replica{Name: fmt.Sprintf("%s_%s_%d", m.Project, m.Scaled, i),
 			ID: fmt.Sprintf("%012x", i*7919+pc.Scale), Number: i, State: "running"})
 	}
-	c.Ended = at.Add(c.Timings.Scale + c.Timings.Ready + pc.Settle + pc.Duration + c.Timings.Save + pc.Cooldown)
+	c.Ended = at.Add(c.Timings.Scale + c.Timings.Ready + pc.Settle + pc.Duration + pc.Cooldown)
 	return c
 }
 
