@@ -221,3 +221,27 @@ func TestCellWithoutLoad(t *testing.T) {
 		t.Error("timeline of a cell without load: no error")
 	}
 }
+
+func TestLineChart(t *testing.T) {
+	c, err := plots.LineChart(plots.LineSpec{
+		File: "trend.png", Title: "p95 across commits", XLabel: "commit", YLabel: "p95", LogY: true,
+		XTicks: []float64{1, 2, 3},
+		Lines: []plots.Line{
+			{Name: "scale 1", Color: plots.ScaleColor(0), X: []float64{1, 2, 3}, Y: []float64{120, 0, 300}, Points: true},
+			{Name: "scale 3", Color: plots.ScaleColor(1), X: []float64{1, 2, 3}, Y: []float64{80, 90, 85}, HalfWidth: []float64{5, 5, 5}, Dashed: true},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(c); !slices.Equal(got, []string{"scale 1", "scale 3"}) {
+		t.Errorf("series %q", got)
+	}
+	if c.Series[0].Points != 2 {
+		t.Errorf("a zero on a log axis was drawn: %d points", c.Series[0].Points)
+	}
+	render(t, c)
+	if _, err := plots.LineChart(plots.LineSpec{File: "bad.png", Lines: []plots.Line{{Name: "x", X: []float64{1}, Y: nil}}}); err == nil {
+		t.Error("mismatched x and y: no error")
+	}
+}

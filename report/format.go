@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// escape makes text that came from the target (error messages, response
+// Escape makes text that came from the target (error messages, response
 // bodies, reasons) inert Markdown: every ASCII
 // punctuation character is backslash-escaped, so it renders literally and
 // never as HTML, a link or a table border; line breaks become spaces.
-func escape(s string) string {
+func Escape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -30,11 +30,11 @@ func escape(s string) string {
 	return b.String()
 }
 
-// text makes a name from the matrix or the environment (a title, a service
+// EscapeName makes a name from the matrix or the environment (a title, a service
 // or host name, a path) inert Markdown while keeping it readable: the
 // characters that open Markdown or HTML constructs are backslash-escaped,
 // ordinary punctuation such as . / - : ( ) is left alone.
-func text(s string) string {
+func EscapeName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -51,10 +51,10 @@ func text(s string) string {
 	return b.String()
 }
 
-// code puts text that came from the target in a code span, where Markdown
+// CodeSpan puts text that came from the target in a code span, where Markdown
 // shows it literally and HTML escapes it; pipes are escaped for tables and
 // the fence is longer than any run of backticks inside.
-func code(s string) string {
+func CodeSpan(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '

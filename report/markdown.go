@@ -56,7 +56,7 @@ func (m *md) image(c *plots.Chart) {
 	if c == nil {
 		return
 	}
-	m.line("![%s](%s/%s)", text(c.Title), ChartsDir, c.File)
+	m.line("![%s](%s/%s)", EscapeName(c.Title), ChartsDir, c.File)
 }
 
 // images writes charts side by side (one paragraph).
@@ -76,21 +76,21 @@ func (m *md) images(cs ...*plots.Chart) {
 func (m *md) header() {
 	run := &m.set.Run
 	title := cmp.Or(run.Matrix.Name, run.ID, "scalebench report")
-	m.line("# %s", text(title))
+	m.line("# %s", EscapeName(title))
 	m.line("")
 	var facts []string
 	if run.ID != "" {
 		facts = append(facts, "run `"+strings.ReplaceAll(run.ID, "`", "'")+"`")
 	}
 	if run.App.Short != "" {
-		c := "commit " + text(run.App.Short)
+		c := "commit " + EscapeName(run.App.Short)
 		if run.App.Dirty {
 			c += " (dirty)"
 		}
 		facts = append(facts, c)
 	}
 	if m.st.Scaled != "" {
-		facts = append(facts, "scaling "+text(m.st.Scaled))
+		facts = append(facts, "scaling "+EscapeName(m.st.Scaled))
 	}
 	facts = append(facts, fmt.Sprintf("%d of %d cells", m.st.Finished, m.st.Planned))
 	if !run.Started.IsZero() {
@@ -103,7 +103,7 @@ func (m *md) header() {
 func (m *md) conclusions() {
 	m.line("## Conclusions")
 	m.line("")
-	for _, s := range conclusions(m.st, escape) {
+	for _, s := range conclusions(m.st, EscapeName) {
 		m.line("- %s", s)
 	}
 	m.line("")
@@ -125,7 +125,7 @@ func (m *md) warnings() {
 	m.line("## Warnings")
 	m.line("")
 	for _, w := range m.st.Warnings {
-		m.line("- %s", escape(clip(w, 600)))
+		m.line("- %s", Escape(clip(w, 600)))
 	}
 	m.line("")
 }
@@ -145,7 +145,7 @@ func (m *md) summary() {
 	for i := range m.st.Runs {
 		run := &m.st.Runs[i]
 		var head, rule strings.Builder
-		fmt.Fprintf(&head, "| %s: scale \\ %s |", text(run.Title), u)
+		fmt.Fprintf(&head, "| %s: scale \\ %s |", EscapeName(run.Title), u)
 		rule.WriteString("|:---|")
 		for _, load := range run.Loads {
 			fmt.Fprintf(&head, " %s |", num(load))
@@ -197,7 +197,7 @@ func (m *md) marks(lv *analysis.Level) string {
 // latency percentiles, failures and notes.
 func (m *md) levels(run *analysis.Run) {
 	u := unit(m.st)
-	m.line("Levels of %s (steady state; ±95%% is the half-width of the throughput's confidence interval):", text(run.Title))
+	m.line("Levels of %s (steady state; ±95%% is the half-width of the throughput's confidence interval):", EscapeName(run.Title))
 	m.line("")
 	m.line("| scale | %s | rps | ±95%% | p50 | p95 | p99 | max | failures | samples | note |", u)
 	m.line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|:---|")
@@ -245,7 +245,7 @@ func (m *md) scaling() {
 	if len(st.Scales) == 0 {
 		return
 	}
-	m.line("## Scaling %s", text(cmp.Or(st.Scaled, "the service")))
+	m.line("## Scaling %s", EscapeName(cmp.Or(st.Scaled, "the service")))
 	m.line("")
 	m.images(m.cs.Scaling)
 	u := unit(st)
@@ -261,11 +261,11 @@ func (m *md) scaling() {
 		}
 		busy := "–"
 		if len(p.Services) > 0 {
-			busy = text(p.Services[0].Service) + " " + cpuText(p.Services[0])
+			busy = EscapeName(p.Services[0].Service) + " " + cpuText(p.Services[0])
 		}
 		var runs []string
 		for _, r := range p.Runs {
-			runs = append(runs, text(m.runTitle(r)))
+			runs = append(runs, EscapeName(m.runTitle(r)))
 		}
 		m.line("| %d | %s | %s | %s | %s %s (%s) | %s | %s | %s | %s | %s | %s |", s.Scale, rps(s.Capacity.RPS), rps(s.Capacity.HalfWidth),
 			rps(p.RPS), num(p.Load), u, strings.Join(runs, ", "), factor(s.Speedup), pct(s.Efficiency), knee,
@@ -280,7 +280,7 @@ func (m *md) scaling() {
 			if !s.Significant {
 				sig += " ~"
 			}
-			bn := cmp.Or(text(s.ToBottleneck), "none near its ceiling")
+			bn := cmp.Or(EscapeName(s.ToBottleneck), "none near its ceiling")
 			m.line("| %d→%d | %s→%s | %s | %s…%s | %s, %d vs %d %s | %s | %s |", s.From, s.To, rps(s.FromRPS), rps(s.ToRPS),
 				signed(s.Gain), signed(s.GainLow), signed(s.GainHigh), sig, s.NFrom, s.NTo, s.Samples, s.Verdict, bn)
 		}
@@ -307,7 +307,7 @@ func (m *md) runTitle(name string) string {
 }
 
 func (m *md) run(run *analysis.Run) {
-	m.line("## %s", text(run.Title))
+	m.line("## %s", EscapeName(run.Title))
 	m.line("")
 	u := unit(m.st)
 	m.line("Run `%s`: scales %s × %s %s, %s per cell.", strings.ReplaceAll(run.Name, "`", "'"), list(intStrings(run.Scales)), list(floatStrings(run.Loads)), u, span(run.Duration))
@@ -349,7 +349,7 @@ func (m *md) scale(run *analysis.Run, scale int) {
 	if len(cells) == 0 {
 		return
 	}
-	m.line("### %s, scale %d", text(run.Title), scale)
+	m.line("### %s, scale %d", EscapeName(run.Title), scale)
 	m.line("")
 	u := unit(m.st)
 	m.line("| %s | endpoint | requests | fails | median | p90 | p95 | p99 | max | rps |", u)
@@ -360,11 +360,11 @@ func (m *md) scale(run *analysis.Run, scale int) {
 			level += fmt.Sprintf(" (r%d)", c.Cell.Repeat)
 		}
 		if c.Load == nil {
-			m.line("| %s | %s |  |  |  |  |  |  |  |  |", level, "*"+text(c.Status)+"*")
+			m.line("| %s | %s |  |  |  |  |  |  |  |  |", level, "*"+EscapeName(c.Status)+"*")
 			continue
 		}
 		for _, ep := range c.Load.Endpoints {
-			m.statsRow(level, text(ep.Method+" "+ep.Name), ep.Total)
+			m.statsRow(level, EscapeName(ep.Method+" "+ep.Name), ep.Total)
 		}
 		m.statsRow(level, "**all**", c.Load.Total)
 	}
@@ -407,7 +407,7 @@ func (m *md) errors(cells []*results.Cell) {
 		}
 	}
 	for _, c := range broken {
-		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), text(cmp.Or(c.Status, "unknown")), code(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
+		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), EscapeName(cmp.Or(c.Status, "unknown")), CodeSpan(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
 		m.line("")
 	}
 	if len(rows) == 0 {
@@ -416,8 +416,8 @@ func (m *md) errors(cells []*results.Cell) {
 	m.line("| cell | endpoint | class | message | count | first | last | sample |")
 	m.line("|:---|:---|:---|:---|---:|---:|---:|:---|")
 	for _, r := range rows {
-		m.line("| %s | %s | %s | %s | %d | %s | %s | %s |", text(r.cell), text(r.e.Method+" "+r.e.Endpoint), text(r.e.Class),
-			code(clip(r.e.Message, 300)), r.e.Count, offset(r.e.First), offset(r.e.Last), code(clip(r.e.Sample, 200)))
+		m.line("| %s | %s | %s | %s | %d | %s | %s | %s |", EscapeName(r.cell), EscapeName(r.e.Method+" "+r.e.Endpoint), EscapeName(r.e.Class),
+			CodeSpan(clip(r.e.Message, 300)), r.e.Count, offset(r.e.First), offset(r.e.Last), CodeSpan(clip(r.e.Sample, 200)))
 	}
 	m.line("")
 }
@@ -469,47 +469,47 @@ func (m *md) environment() {
 			m.line("| %s | %s |", k, v)
 		}
 	}
-	row("run", text(run.ID))
-	row("status", text(run.Status))
+	row("run", EscapeName(run.ID))
+	row("status", EscapeName(run.Status))
 	if !run.Started.IsZero() {
 		row("started", run.Started.UTC().Format(time.RFC3339))
 	}
 	if !run.Ended.IsZero() {
 		row("ended", run.Ended.UTC().Format(time.RFC3339)+fmt.Sprintf(" (%s)", run.Ended.Sub(run.Started).Round(time.Second)))
 	}
-	app := text(cmp.Or(run.App.Commit, "not a git work tree"))
+	app := EscapeName(cmp.Or(run.App.Commit, "not a git work tree"))
 	if run.App.Dirty {
 		app += " (dirty: uncommitted changes)"
 	}
 	row("application commit", app)
-	row("application directory", text(run.App.Dir))
-	row("target", text(mx.Target))
+	row("application directory", EscapeName(run.App.Dir))
+	row("target", EscapeName(mx.Target))
 	switch {
 	case mx.Compose != nil:
-		row("scaled", fmt.Sprintf("compose project %s, service %s", text(mx.Compose.Project), text(mx.Compose.Service)))
+		row("scaled", fmt.Sprintf("compose project %s, service %s", EscapeName(mx.Compose.Project), EscapeName(mx.Compose.Service)))
 	case mx.Swarm != nil:
-		row("scaled", "Swarm service "+text(mx.Swarm.Service))
+		row("scaled", "Swarm service "+EscapeName(mx.Swarm.Service))
 	}
 	row("original scale", map[bool]string{true: fmt.Sprint(run.OriginalScale), false: ""}[run.OriginalScale > 0])
 	if e := run.Engine; e != nil {
-		row("Docker engine", text(fmt.Sprintf("%s (API %s), %s/%s, %d CPUs, %.1f GiB", e.Version, e.APIVersion, e.OS, e.Arch, e.CPUs, float64(e.MemoryBytes)/(1<<30))))
+		row("Docker engine", EscapeName(fmt.Sprintf("%s (API %s), %s/%s, %d CPUs, %.1f GiB", e.Version, e.APIVersion, e.OS, e.Arch, e.CPUs, float64(e.MemoryBytes)/(1<<30))))
 	}
 	h := run.Host
-	row("load generator host", text(fmt.Sprintf("%s, %s/%s, %d CPUs", h.Hostname, h.OS, h.Arch, h.CPUs)))
-	tool := text(cmp.Or(run.Tool.Version, "devel"))
+	row("load generator host", EscapeName(fmt.Sprintf("%s, %s/%s, %d CPUs", h.Hostname, h.OS, h.Arch, h.CPUs)))
+	tool := EscapeName(cmp.Or(run.Tool.Version, "devel"))
 	if run.Tool.Revision != "" {
-		tool += " (" + text(run.Tool.Revision) + ")"
+		tool += " (" + EscapeName(run.Tool.Revision) + ")"
 	}
-	row("scalebench", tool+" "+text(run.Tool.GoVersion))
-	row("matrix file", text(mx.File))
-	row("matrix hash", text(run.MatrixHash))
+	row("scalebench", tool+" "+EscapeName(run.Tool.GoVersion))
+	row("matrix file", EscapeName(mx.File))
+	row("matrix hash", EscapeName(run.MatrixHash))
 	m.line("")
-	m.line("Scenario: each user waits %s between requests and picks by weight:", text(mx.Scenario.Wait.String()))
+	m.line("Scenario: each user waits %s between requests and picks by weight:", EscapeName(mx.Scenario.Wait.String()))
 	m.line("")
 	m.line("| request | method | path | weight | timeout |")
 	m.line("|:---|:---|:---|---:|---:|")
 	for _, r := range mx.Scenario.Requests {
-		m.line("| %s | %s | %s | %d | %s |", text(r.Name), text(r.Method), code(r.Path), r.Weight, span(r.Timeout))
+		m.line("| %s | %s | %s | %d | %s |", EscapeName(r.Name), EscapeName(r.Method), CodeSpan(r.Path), r.Weight, span(r.Timeout))
 	}
 	m.line("")
 	m.line("Matrix as run:")
@@ -531,7 +531,7 @@ func (m *md) environment() {
 		if len(over) > 0 {
 			spawn += " (" + strings.Join(over, ", ") + ")"
 		}
-		m.line("| %s | %s | %s | %s | %s | %s | %s | %s | %d |", text(r.Name), text(r.Title), joinInts(r.Scale), loads, span(r.Duration),
+		m.line("| %s | %s | %s | %s | %s | %s | %s | %s | %d |", EscapeName(r.Name), EscapeName(r.Title), joinInts(r.Scale), loads, span(r.Duration),
 			spawn, span(r.Warmup), span(r.Settle), max(r.Repeat, 1))
 	}
 	m.line("")
