@@ -44,6 +44,8 @@ func WriteTable(w io.Writer, rec *results.Load) error {
 		fmt.Fprintf(&b, "Steady state from %s (%s): %d requests, %.2f req/s, p50 %s ms, p95 %s ms, p99 %s ms, %d failures (%.2f%%).\n",
 			seconds(rec.SteadyStart), seconds(st.Window), st.Requests, st.RPS,
 			tableMs(st.Latency.P50), tableMs(st.Latency.P95), tableMs(st.Latency.P99), st.Failures, 100*st.FailRate)
+	} else if st.Window > 0 {
+		fmt.Fprintf(&b, "Steady state from %s (%s): no request completed.\n", seconds(rec.SteadyStart), seconds(st.Window))
 	} else {
 		fmt.Fprintf(&b, "No steady state: the run ended before spawning and warm-up were over (%s).\n", seconds(rec.SteadyStart))
 	}
