@@ -27,8 +27,6 @@ type Scaler interface {
 	Scale(ctx context.Context, n int) error
 	// Original is the replica count found before the suite.
 	Original() int
-	// Restore puts the original replica count back.
-	Restore(ctx context.Context) error
 	// Project names the project whose containers are watched ("" for none).
 	Project() string
 }
@@ -114,12 +112,14 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// first Ctrl-C has not cancelled.
 	restoreCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
+	// A resumed run restores the scale found before its first attempt.
 	restoreStart := r.Now()
-	if cur, rerr := r.Scaler.Replicas(restoreCtx); rerr != nil || len(cur) != r.Scaler.Original() {
-		r.Progress.Logf("restoring %d replica(s)", r.Scaler.Original())
-		if err := r.Scaler.Restore(restoreCtx); err != nil {
-			st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("restore original scale %d: %v", r.Scaler.Original(), err))
-			runErr = errors.Join(runErr, fmt.Errorf("restore original scale %d: %w", r.Scaler.Original(), err))
+	orig := st.run.OriginalScale
+	if cur, rerr := r.Scaler.Replicas(restoreCtx); rerr != nil || len(cur) != orig {
+		r.Progress.Logf("restoring %d replica(s)", orig)
+		if err := r.Scaler.Scale(restoreCtx, orig); err != nil {
+			st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("restore original scale %d: %v", orig, err))
+			runErr = errors.Join(runErr, fmt.Errorf("restore original scale %d: %w", orig, err))
 		}
 	}
 

@@ -56,16 +56,13 @@ func (s *fakeScaler) Scale(ctx context.Context, n int) error {
 	}
 	if n != s.n {
 		s.calls = append(s.calls, n)
+		s.restored = n == s.orig
 	}
 	s.set(n)
 	return nil
 }
 
 func (s *fakeScaler) Original() int { return s.orig }
-func (s *fakeScaler) Restore(ctx context.Context) error {
-	s.restored = true
-	return s.Scale(ctx, s.orig)
-}
 func (s *fakeScaler) Project() string { return "" }
 
 // fakeLoad returns a record whose throughput grows with the scale.
@@ -287,7 +284,10 @@ func TestResume(t *testing.T) {
 	})
 	t.Run("continues", func(t *testing.T) {
 		var ran []string
-		r2 := newTestRunner(t, newFakeScaler(1))
+		// The killed attempt left the service at scale 3; the resumed run
+		// must put back the scale found before the first attempt.
+		sc2 := newFakeScaler(3)
+		r2 := newTestRunner(t, sc2)
 		r2.Resume = s.Dir
 		r2.Load = func(ctx context.Context, cfg load.Config) (*results.Load, bool, error) {
 			ran = append(ran, cfg.Cell.ID)
@@ -302,6 +302,9 @@ func TestResume(t *testing.T) {
 		}
 		if s2.Kept != 2 || s2.Run.Status != results.StatusComplete {
 			t.Errorf("kept %d status %s", s2.Kept, s2.Run.Status)
+		}
+		if sc2.n != 1 || s2.Run.OriginalScale != 1 {
+			t.Errorf("after resume the service is at %d (run says original %d), want 1", sc2.n, s2.Run.OriginalScale)
 		}
 		if got := len(cellIDs(t, s.Dir)); got != 5 {
 			t.Errorf("%d cells after resume, want 5", got)
