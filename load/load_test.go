@@ -453,3 +453,36 @@ func readLines(t *testing.T, r io.Reader) []string {
 	}
 	return out
 }
+
+// TestClosedLoopKeepsUsersInFlight: 64 users with zero wait keep 64 requests
+// at the target at once, each on its own connection.
+func TestClosedLoopKeepsUsersInFlight(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	var log connLog
+	srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	}))
+	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
+		Cell: closedCell(64, 800*time.Millisecond)})
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 64 {
+		t.Errorf("at most %d requests in flight at the target, want 64", most)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.conns) != 64 {
+		t.Errorf("%d connections, want 64 (one per user)", len(log.conns))
+	}
+	if rec.Total.Requests < 64*10 {
+		t.Errorf("%d requests, want ≥ 640 (64 users × 800ms / 30ms)", rec.Total.Requests)
+	}
+}
