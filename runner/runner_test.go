@@ -62,7 +62,7 @@ func (s *fakeScaler) Scale(ctx context.Context, n int) error {
 	return nil
 }
 
-func (s *fakeScaler) Original() int { return s.orig }
+func (s *fakeScaler) Original() int   { return s.orig }
 func (s *fakeScaler) Project() string { return "" }
 
 // fakeLoad returns a record whose throughput grows with the scale.
