@@ -126,8 +126,13 @@ type Level struct {
 	// Runs names the runs whose cells are pooled; Cells their ids.
 	Runs  []string
 	Cells []string
-	// RPS is the mean steady-state throughput of the cells, requests/s.
+	// RPS is the mean steady-state throughput of successful requests of
+	// the cells, requests/s: failed requests do not count as work done, so a
+	// level where half the requests time out is not a best mark.
 	RPS float64
+	// AllRPS is the mean steady-state rate of every completed request,
+	// failures included (Locust's "RPS"), requests/s.
+	AllRPS float64
 	// RPSHalfWidth is the half-width of the 95% confidence interval of RPS.
 	RPSHalfWidth float64
 	// SE is the standard error of RPS.
@@ -235,6 +240,9 @@ type ServiceLoad struct {
 	// Hottest is the highest per-container utilization (fraction of its own
 	// ceiling).
 	Hottest float64
+	// HottestCores is the highest per-container CPU use, in cores: near 1
+	// in a container allowed more, a single-threaded process is saturated.
+	HottestCores float64
 }
 
 // Step compares the capacities of two consecutive scales.

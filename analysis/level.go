@@ -13,12 +13,13 @@ import (
 func (a *analyzer) level(cells []*results.Cell) Level {
 	first := &cells[0].Cell
 	lv := Level{Scale: first.Scale, Load: LoadOf(first)}
-	var perCell []float64
+	var perCell, all []float64
 	for _, c := range cells {
 		lv.Runs = appendUnique(lv.Runs, c.Cell.Run)
 		lv.Cells = append(lv.Cells, c.Cell.ID)
 		st := headline(c.Load)
-		perCell = append(perCell, st.RPS)
+		perCell = append(perCell, st.RPS*(1-st.FailRate))
+		all = append(all, st.RPS)
 		lv.Requests += c.Load.Total.Requests
 		lv.Failures += c.Load.Total.Failures
 		lv.seconds = append(lv.seconds, steadySeconds(c)...)
@@ -26,7 +27,7 @@ func (a *analyzer) level(cells []*results.Cell) Level {
 			lv.GeneratorBound = true
 		}
 	}
-	lv.RPS = mean(perCell)
+	lv.RPS, lv.AllRPS = mean(perCell), mean(all)
 	if lv.Requests > 0 {
 		lv.FailRate = float64(lv.Failures) / float64(lv.Requests)
 	}
@@ -53,14 +54,14 @@ func headline(l *results.Load) results.Stats {
 	return l.Total
 }
 
-// steadySeconds is the per-second throughput over whole seconds of the
-// cell's steady window.
+// steadySeconds is the per-second throughput of successful requests over
+// whole seconds of the cell's steady window.
 func steadySeconds(c *results.Cell) []float64 {
 	var out []float64
 	for _, s := range c.Load.Series {
 		start := time.Duration(s.T) * time.Second
 		if start >= c.Load.SteadyStart && start+time.Second <= c.Load.Elapsed {
-			out = append(out, float64(s.Requests))
+			out = append(out, float64(s.Requests-s.Failures))
 		}
 	}
 	return out
@@ -117,6 +118,7 @@ func (a *analyzer) services(cells []*results.Cell) []ServiceLoad {
 			if limit > 0 {
 				sl.Hottest = max(sl.Hottest, cpu/(limit*100))
 			}
+			sl.HottestCores = max(sl.HottestCores, cpu/100)
 		}
 		for name, sl := range perCell {
 			t := acc[name]
@@ -129,6 +131,7 @@ func (a *analyzer) services(cells []*results.Cell) []ServiceLoad {
 			t.CPU += sl.CPU / float64(len(cells))
 			t.Ceiling = max(t.Ceiling, sl.Ceiling)
 			t.Hottest = max(t.Hottest, sl.Hottest)
+			t.HottestCores = max(t.HottestCores, sl.HottestCores)
 		}
 	}
 	out := make([]ServiceLoad, 0, len(order))

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -45,7 +46,7 @@ const (
 func RPSVsLoad(st *analysis.Study, run *analysis.Run) (*Chart, error) {
 	chart := &Chart{File: RunFile(run.Name, KindRPS), Width: Width, Height: Height,
 		Title: fmt.Sprintf("%s: steady-state throughput against %s, one line per scale", run.Title, loadAxis(st))}
-	p := newPlot(run.Title+": throughput vs "+loadAxis(st), loadAxis(st), "throughput (req/s, steady state)")
+	p := newPlot(run.Title+": throughput vs "+loadAxis(st), loadAxis(st), "successful req/s (steady state)")
 	p.X.Tick.Marker = levelTicks(run.Loads)
 	p.Y.Min = 0
 	top := 0.0
@@ -295,7 +296,7 @@ func ContainerCPU(st *analysis.Study, c *results.Cell) (*Chart, error) {
 		return nil, fmt.Errorf("cell %s: no container samples to chart", c.Cell.ID)
 	}
 	chart := &Chart{File: RunFile(c.Cell.Run, KindCPU), Width: Width, Height: Height,
-		Title: fmt.Sprintf("%s, scale %d, %s: CPU per service over time (dashed: each service's ceiling)", c.Cell.Title, c.Cell.Scale, c.Cell.Level())}
+		Title: fmt.Sprintf("%s, scale %d, %s: CPU per service over time (dashed: a service's ceiling, when near the data)", c.Cell.Title, c.Cell.Scale, c.Cell.Level())}
 	p := newPlot(fmt.Sprintf("%s · scale %d · %s: CPU per service", c.Cell.Title, c.Cell.Scale, c.Cell.Level()),
 		"time since load start (s)", "CPU (% of one core)")
 	type acc struct {
@@ -320,12 +321,20 @@ func ContainerCPU(st *analysis.Study, c *results.Cell) (*Chart, error) {
 		// The scaled service first, then by name.
 		return cmp.Or(-cmp.Compare(boolInt(x == st.Scaled), boolInt(y == st.Scaled)), cmp.Compare(x, y))
 	})
-	top, x0, x1 := 0.0, math.Inf(1), math.Inf(-1)
+	// The y range follows the data; a ceiling far above it (5 replicas
+	// allowed 2 cores each, say) is named in the legend, not drawn.
+	dataMax, x0, x1 := 0.0, math.Inf(1), math.Inf(-1)
 	for _, a := range services {
-		top = math.Max(top, a.ceiling)
 		for t, v := range a.cpu {
-			top = math.Max(top, v)
+			dataMax = math.Max(dataMax, v)
 			x0, x1 = math.Min(x0, float64(t)), math.Max(x1, float64(t))
+		}
+	}
+	top := dataMax
+	drawn := func(a *acc) bool { return a.ceiling > 0 && a.ceiling <= 2*dataMax }
+	for _, a := range services {
+		if drawn(a) {
+			top = math.Max(top, a.ceiling)
 		}
 	}
 	p.Y.Min, p.Y.Max = 0, niceMax(top)
@@ -352,14 +361,21 @@ func ContainerCPU(st *analysis.Study, c *results.Cell) (*Chart, error) {
 				n++
 			}
 		}
-		label := name
+		var notes []string
 		if n > 1 {
-			label = fmt.Sprintf("%s (%d containers)", name, n)
+			notes = append(notes, fmt.Sprintf("%d containers", n))
+		}
+		if a.ceiling > 0 {
+			notes = append(notes, fmt.Sprintf("ceiling %g%%", a.ceiling))
+		}
+		label := name
+		if len(notes) > 0 {
+			label += " (" + strings.Join(notes, ", ") + ")"
 		}
 		if err := addLine(chart, p, label, col, xys, lineOpts{}); err != nil {
 			return nil, err
 		}
-		if a.ceiling > 0 && !math.IsInf(x0, 0) {
+		if drawn(a) && !math.IsInf(x0, 0) {
 			ceil := plotter.XYs{{X: x0, Y: a.ceiling}, {X: x1, Y: a.ceiling}}
 			if err := addLine(chart, p, name+" ceiling", col, ceil, lineOpts{dashed: true, width: vg.Points(1.2), noLabel: true}); err != nil {
 				return nil, err

@@ -26,7 +26,7 @@ func CapacityVsScale(st *analysis.Study) (*Chart, error) {
 	who := cmp.Or(st.Scaled, "the scaled service")
 	chart := &Chart{File: ScalingFile, Width: Width, Height: Height,
 		Title: fmt.Sprintf("Capacity of each scale of %s against ideal linear scaling and the USL fit", who)}
-	p := newPlot("Throughput vs replicas of "+who, "replicas of "+who, "throughput (req/s)")
+	p := newPlot("Throughput vs replicas of "+who, "replicas of "+who, "successful req/s")
 	var capXY, bestXY plotter.XYs
 	var hw []float64
 	var loads []float64

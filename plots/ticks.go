@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -17,22 +18,30 @@ func (msTicks) Ticks(min, max float64) []plot.Tick {
 	if !(min > 0) || !(max > min) {
 		return nil
 	}
-	var ticks []plot.Tick
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
-		base := math.Pow(10, e)
-		for m := 1; m < 10; m++ {
-			v := base * float64(m)
-			if v < min*0.999 || v > max*1.001 {
-				continue
+	// Label 1, 2 and 5 of each decade; in a narrow range, every mantissa.
+	for _, labelled := range [][]int{{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+		var ticks []plot.Tick
+		n := 0
+		for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+			base := math.Pow(10, e)
+			for m := 1; m < 10; m++ {
+				v := base * float64(m)
+				if v < min*0.999 || v > max*1.001 {
+					continue
+				}
+				t := plot.Tick{Value: v}
+				if slices.Contains(labelled, m) {
+					t.Label = formatMS(v)
+					n++
+				}
+				ticks = append(ticks, t)
 			}
-			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
-				t.Label = formatMS(v)
-			}
-			ticks = append(ticks, t)
+		}
+		if n >= 3 || len(labelled) == 9 {
+			return ticks
 		}
 	}
-	return ticks
+	return nil
 }
 
 // formatMS formats a latency in milliseconds.

@@ -115,6 +115,9 @@ func (w *writer) bottleneck(s analysis.Step) string {
 	switch {
 	case top.Service == "":
 		return "no container CPU was recorded, so the bottleneck is unknown."
+	case s.ToBottleneck == "" && top.HottestCores >= w.st.Thresholds.NearCeiling && top.Ceiling/float64(max(top.Containers, 1)) > 100:
+		return fmt.Sprintf("no service was near its CPU ceiling, but a %s container used %.2f of a core: if it runs single-threaded, %s is the bottleneck.",
+			name, top.HottestCores, name)
 	case s.ToBottleneck == "":
 		return fmt.Sprintf("no service was near its CPU ceiling (busiest: %s at %s): the limit is not CPU but I/O, locks, a pool size or the load generator.",
 			name, cpuText(top))
@@ -128,15 +131,31 @@ func (w *writer) bottleneck(s analysis.Step) string {
 }
 
 // cpuText is a service's CPU use against its ceiling: "97% CPU" for one
-// container, "41% of its 5 containers' CPU ceiling" for several.
+// container allowed one core, "22% of its 2-core ceiling" for one allowed
+// more, "41% of its 5 containers' 5-core ceiling" for several.
 func cpuText(s analysis.ServiceLoad) string {
-	if s.Ceiling <= 0 {
-		return fmt.Sprintf("%.0f%% CPU of one core", s.CPU)
-	}
-	if s.Containers <= 1 {
+	switch {
+	case s.Ceiling <= 0:
+		return fmt.Sprintf("%s cores", coresText(s.CPU/100))
+	case s.Containers <= 1 && s.Ceiling == 100:
 		return pct(s.Utilization) + " CPU"
+	case s.Containers <= 1:
+		return fmt.Sprintf("%s of its %s-core ceiling", pct(s.Utilization), coresText(s.Ceiling/100))
 	}
-	return fmt.Sprintf("%s of its %d containers' CPU ceiling", pct(s.Utilization), s.Containers)
+	return fmt.Sprintf("%s of its %d containers' %s-core ceiling", pct(s.Utilization), s.Containers, coresText(s.Ceiling/100))
+}
+
+// coresText formats a number of cores: "0.42", "1.9", "2", "12".
+func coresText(c float64) string {
+	switch {
+	case c == math.Trunc(c):
+		return fmt.Sprintf("%.0f", c)
+	case c >= 10:
+		return fmt.Sprintf("%.0f", c)
+	case c >= 1:
+		return fmt.Sprintf("%.1f", c)
+	}
+	return fmt.Sprintf("%.2f", c)
 }
 
 func (w *writer) efficiency() {

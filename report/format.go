@@ -149,6 +149,9 @@ func pct(f float64) string {
 
 // signed formats a relative change: "+83%", "−4%", "+0.5%".
 func signed(f float64) string {
+	if math.Abs(f) < 0.0005 {
+		return "0%"
+	}
 	s := pct(math.Abs(f))
 	if f < 0 && s != "0%" {
 		return "−" + s

@@ -108,7 +108,7 @@ func (m *md) conclusions() {
 	}
 	m.line("")
 	th := m.st.Thresholds
-	m.line("*How to read this:* throughput is the steady-state rate (ramp and warm-up excluded). "+
+	m.line("*How to read this:* throughput is the steady-state rate of successful requests (ramp and warm-up excluded; failed requests are not work done). "+
 		"A scale's capacity is the mean over its plateau, the %s levels from the knee on within %s of the best mark; "+
 		"gains between scales are tested with a Mann–Whitney U test at α=%g, over per-cell rates when a level has %d or more repeats "+
 		"and over per-second rates otherwise; ~ marks a difference that is not significant. "+
@@ -139,7 +139,7 @@ func (m *md) summary() {
 	}
 	m.line("## Summary")
 	m.line("")
-	m.line("Each cell: steady-state throughput · p50 · p95 · failures. ★ best mark, ◆ knee, ! failures start (per scale, all runs pooled).")
+	m.line("Each cell: steady-state throughput of successful requests · p50 · p95 · failures. ★ best mark, ◆ knee, ! failures start (per scale, all runs pooled).")
 	m.line("")
 	u := unit(m.st)
 	for i := range m.st.Runs {
@@ -199,16 +199,16 @@ func (m *md) levels(run *analysis.Run) {
 	u := unit(m.st)
 	m.line("Levels of %s (steady state; ±95%% is the half-width of the throughput's confidence interval):", EscapeName(run.Title))
 	m.line("")
-	m.line("| scale | %s | rps | ±95%% | p50 | p95 | p99 | max | failures | samples | note |", u)
-	m.line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|:---|")
+	m.line("| scale | %s | rps (ok) | ±95%% | rps (all) | p50 | p95 | p99 | max | failures | samples | note |", u)
+	m.line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|:---|")
 	for _, scale := range run.Scales {
 		for _, load := range run.Loads {
 			lv := run.Level(scale, load)
 			if lv == nil {
 				continue
 			}
-			m.line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d %s | %s |", scale, num(load), rps(lv.RPS), rps(lv.RPSHalfWidth),
-				dur(lv.P50), dur(lv.P95), dur(lv.P99), dur(lv.Max), pct(lv.FailRate), len(lv.Samples), lv.SampleKind, m.note(lv))
+			m.line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d %s | %s |", scale, num(load), rps(lv.RPS), rps(lv.RPSHalfWidth),
+				rps(lv.AllRPS), dur(lv.P50), dur(lv.P95), dur(lv.P99), dur(lv.Max), pct(lv.FailRate), len(lv.Samples), lv.SampleKind, m.note(lv))
 		}
 	}
 	m.line("")

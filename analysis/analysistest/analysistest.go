@@ -59,7 +59,7 @@ func startTime() time.Time { return time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // SeedModel is the seed study: model scaled 1, 3, 5 under 1–20 users for
 // 30 s (run1), then 3 and 5 under 20–100 users for 60 s (run2); one model
-// replica serves about 6 req/s and the api about 11, so 1→3 helps and 3→5
+// replica serves about 6.5 req/s and the api about 11, so 1→3 helps and 3→5
 // does not; failures start at 20 users with one replica.
 func SeedModel() Model {
 	return Model{
@@ -73,7 +73,7 @@ func SeedModel() Model {
 				Duration: 60 * time.Second, SpawnRate: 1, SpawnRateFor: map[int]float64{100: 2},
 				Warmup: 5 * time.Second, Settle: 10 * time.Second, Cooldown: 5 * time.Second, Repeat: 1},
 		},
-		PerReplica: 6.1, FrontCapacity: 11.2,
+		PerReplica: 6.6, FrontCapacity: 11.2,
 		Base: 200 * time.Millisecond, Think: time.Second, Tail: 2.2,
 		Fail: func(scale, users int) float64 {
 			switch {
