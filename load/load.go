@@ -123,14 +123,9 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	if cell.MaxInFlight <= 0 {
 		cell.MaxInFlight = DefaultMaxInFlight
 	}
-	steadyStart := cell.Warmup
-	if !open {
-		steadyStart = cell.SteadyStart()
-		if cell.SpawnRate <= 0 {
-			steadyStart = cell.Warmup
-		}
-	}
-	steadyStart = min(max(steadyStart, 0), cell.Duration)
+	// Steady state starts after spawning (none in open loop or when every
+	// user starts at once) and warm-up.
+	steadyStart := min(max(cell.SteadyStart(), 0), cell.Duration)
 
 	// Everything a worker needs; the collector reads the rings and counters.
 	runCtx, cancelRun := context.WithCancel(context.Background())
