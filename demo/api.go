@@ -25,9 +25,11 @@ const modelWindow = 10 * time.Second
 // API is the demo api as an http.Handler. Create it with NewAPI; serve it
 // with Serve (or any http.Server), then Drain and Close it.
 type API struct {
-	cfg   APIConfig
-	mux   *http.ServeMux
-	slots chan struct{}
+	cfg APIConfig
+	mux *http.ServeMux
+	// slots holds the free preprocessing slots, each carrying the time its
+	// last prediction ended.
+	slots chan time.Time
 	jobs  *jobQueue
 
 	inflight atomic.Int64
@@ -51,10 +53,13 @@ func NewAPI(cfg APIConfig) *API {
 	a := &API{
 		cfg:     cfg,
 		mux:     http.NewServeMux(),
-		slots:   make(chan struct{}, cfg.Slots),
+		slots:   make(chan time.Time, cfg.Slots),
 		jobs:    newJobQueue(cfg.QueueMax),
 		stop:    make(chan struct{}),
 		workers: workerSet{seen: map[string]*workerSeen{}},
+	}
+	for range cfg.Slots {
+		a.slots <- time.Time{}
 	}
 	a.mux.HandleFunc("GET /{$}", a.handleIndex)
 	a.mux.HandleFunc("POST /predict", a.handlePredict)
@@ -128,15 +133,17 @@ func (a *API) handlePredict(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Preprocess in one of the api's slots: this is its finite capacity.
+	var prevEnd time.Time
 	select {
-	case a.slots <- struct{}{}:
+	case prevEnd = <-a.slots:
 	case <-ctx.Done():
 		a.fail(w, r, start, "waiting for an api slot")
 		return
 	}
 	slotAt := time.Now()
-	burn(image, a.cfg.Cost)
-	<-a.slots
+	until := slotStart(slotAt, prevEnd, a.cfg.Cost).Add(a.cfg.Cost)
+	burnUntil(image, until)
+	a.slots <- until
 	queuedAt := time.Now()
 
 	j, ok := a.jobs.push(image, queuedAt)
@@ -145,21 +152,45 @@ func (a *API) handlePredict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "job queue full")
 		return
 	}
+	p, where, ok := a.await(ctx, r.Context(), j)
+	if !ok {
+		a.jobs.abandon(j)
+		a.fail(w, r, start, where)
+		return
+	}
+	done := time.Now()
+	a.served.Add(1)
+	writeJSON(w, http.StatusOK, predictResponse{
+		Label: p.Label, Score: p.Score, Worker: p.Worker, Job: j.id,
+		SlotWaitMS:  ms(slotAt.Sub(start)),
+		PreprocMS:   ms(queuedAt.Sub(slotAt)),
+		QueuedMS:    ms(done.Sub(queuedAt) - p.Inference),
+		InferenceMS: ms(p.Inference),
+		TotalMS:     ms(done.Sub(start)),
+	})
+}
+
+// await waits for j's result. Until a model takes the job, the wait ends
+// with queueCtx (the JOB_TIMEOUT deadline); once a model has it, the api
+// waits for its answer up to another JOB_TIMEOUT, so that work in progress
+// is not thrown away. On failure it says where the prediction was.
+func (a *API) await(queueCtx, reqCtx context.Context, j *job) (prediction, string, bool) {
 	select {
 	case p := <-j.done:
-		done := time.Now()
-		a.served.Add(1)
-		writeJSON(w, http.StatusOK, predictResponse{
-			Label: p.Label, Score: p.Score, Worker: p.Worker, Job: j.id,
-			SlotWaitMS:  ms(slotAt.Sub(start)),
-			PreprocMS:   ms(queuedAt.Sub(slotAt)),
-			QueuedMS:    ms(done.Sub(queuedAt) - p.Inference),
-			InferenceMS: ms(p.Inference),
-			TotalMS:     ms(done.Sub(start)),
-		})
-	case <-ctx.Done():
-		a.jobs.abandon(j)
-		a.fail(w, r, start, fmt.Sprintf("waiting for a model (%d jobs queued)", a.jobs.queued()))
+		return p, "", true
+	case <-j.taken:
+	case <-queueCtx.Done():
+		return prediction{}, fmt.Sprintf("waiting for a model (%d jobs queued)", a.jobs.queued()), false
+	}
+	t := time.NewTimer(a.cfg.JobTimeout)
+	defer t.Stop()
+	select {
+	case p := <-j.done:
+		return p, "", true
+	case <-t.C:
+		return prediction{}, "waiting for the answer of the model that took it", false
+	case <-reqCtx.Done():
+		return prediction{}, "", false
 	}
 }
 
@@ -208,16 +239,32 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, er
 	}
 }
 
-// burn keeps one CPU busy for d hashing image: the api's preprocessing.
-func burn(image []byte, d time.Duration) {
-	if d <= 0 {
+// maxHandOff bounds the gap between one prediction leaving a slot and the
+// next entering it that slotStart treats as scheduling delay.
+const maxHandOff = 20 * time.Millisecond
+
+// slotStart is when a prediction entering a slot at now, whose previous
+// prediction ended at prevEnd, starts its cost. A short hand-off gap
+// (under a quarter of the cost, at most maxHandOff) is the scheduler's
+// delay in waking the next waiter, not idle time: counting from prevEnd
+// keeps the capacity at API_SLOTS/API_COST on a busy machine.
+func slotStart(now, prevEnd time.Time, cost time.Duration) time.Time {
+	if gap := now.Sub(prevEnd); gap >= 0 && gap < min(cost/4, maxHandOff) {
+		return prevEnd
+	}
+	return now
+}
+
+// burnUntil keeps one CPU busy until t hashing image: the api's
+// preprocessing.
+func burnUntil(image []byte, t time.Time) {
+	if !time.Now().Before(t) {
 		return
 	}
 	sum := sha256.Sum256(image)
 	var block [4096]byte
 	copy(block[:], image)
-	start := time.Now()
-	for time.Since(start) < d {
+	for time.Now().Before(t) {
 		copy(block[:], sum[:])
 		sum = sha256.Sum256(block[:])
 	}
@@ -361,7 +408,8 @@ func (a *API) Drain(ctx context.Context) error {
 func (a *API) Close() { a.stopOnce.Do(func() { close(a.stop) }) }
 
 // Serve serves the api on ln until ctx is done, then shuts down gracefully:
-// Drain (bounded by JOB_TIMEOUT plus a second), Close, and server shutdown.
+// Drain (bounded by twice JOB_TIMEOUT plus a second, the longest a
+// prediction can take), Close, and server shutdown.
 func (a *API) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -371,7 +419,7 @@ func (a *API) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve api on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.JobTimeout+time.Second)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*a.cfg.JobTimeout+time.Second)
 	defer cancel()
 	srv.SetKeepAlivesEnabled(false)
 	derr := a.Drain(dctx)

@@ -19,8 +19,10 @@ type APIConfig struct {
 	// Cost is the busy CPU time each prediction spends in a slot (API_COST,
 	// default 80ms). Slots/Cost is the api's capacity in predictions/s.
 	Cost time.Duration
-	// JobTimeout is a prediction's deadline, counted from its arrival
-	// (JOB_TIMEOUT, default 3s); past it the api answers 504.
+	// JobTimeout bounds how long a prediction waits, from its arrival, for
+	// a slot and then for a model to take it (JOB_TIMEOUT, default 3s); past
+	// it the api answers 504. Once a model has taken it, the api waits up to
+	// another JobTimeout for the model's answer.
 	JobTimeout time.Duration
 	// QueueMax bounds the predictions inside the api at once, waiting or
 	// not (QUEUE_MAX, default 128); beyond it the api answers 503.

@@ -22,9 +22,10 @@
 // So scaling the model service 1→3 nearly doubles throughput, and 3→5 gives
 // nothing: the bottleneck has moved to the api.
 //
-// A prediction that is not answered within JOB_TIMEOUT of its arrival fails
-// with 504; one that arrives while QUEUE_MAX predictions are already in the
-// api fails at once with 503. On SIGTERM the api stops admitting new
+// A prediction that no model has taken within JOB_TIMEOUT of its arrival
+// fails with 504 (a taken one gets another JOB_TIMEOUT for the model to
+// answer, so work in progress is never wasted); one that arrives while
+// QUEUE_MAX predictions are already in the api fails at once with 503. On SIGTERM the api stops admitting new
 // predictions (503), finishes those in flight, then exits; a model finishes
 // its current job, then exits.
 //
@@ -33,7 +34,7 @@
 //	api:   LISTEN            listen address (default ":8000")
 //	       API_SLOTS         concurrent preprocessing slots (default 1)
 //	       API_COST          busy CPU time per prediction (default 80ms)
-//	       JOB_TIMEOUT       a prediction's deadline from arrival (default 3s)
+//	       JOB_TIMEOUT       a prediction's wait for a model, from arrival (default 3s)
 //	       QUEUE_MAX         predictions admitted at once (default 128)
 //	       MAX_UPLOAD_BYTES  largest accepted request body (default 8388608)
 //	model: API_URL           the api's base URL (default "http://api:8000")

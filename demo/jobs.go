@@ -14,6 +14,9 @@ type job struct {
 	enqueued time.Time
 	// done receives the result once; buffered so a late model never blocks.
 	done chan prediction
+	// taken is closed when a model first takes the job.
+	taken     chan struct{}
+	takenOnce sync.Once
 	// abandoned is set when the waiting request gave up: workers skip it.
 	abandoned atomic.Bool
 }
@@ -44,7 +47,7 @@ func newJobQueue(capacity int) *jobQueue {
 
 // push enqueues image and returns its job; false when the queue is full.
 func (q *jobQueue) push(image []byte, now time.Time) (*job, bool) {
-	j := &job{id: q.nextID.Add(1), image: image, enqueued: now, done: make(chan prediction, 1)}
+	j := &job{id: q.nextID.Add(1), image: image, enqueued: now, done: make(chan prediction, 1), taken: make(chan struct{})}
 	select {
 	case q.pending <- j:
 		return j, true
@@ -65,6 +68,7 @@ func (q *jobQueue) next(ctx context.Context, stop <-chan struct{}) (*job, bool) 
 			q.mu.Lock()
 			q.assigned[j.id] = j
 			q.mu.Unlock()
+			j.takenOnce.Do(func() { close(j.taken) })
 			return j, true
 		case <-ctx.Done():
 			return nil, false

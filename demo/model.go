@@ -175,7 +175,7 @@ func (m *Model) serve(ctx context.Context, j *polledJob) {
 	case http.StatusNoContent:
 		m.served.Add(1)
 	case http.StatusNotFound:
-		m.log.Printf("job %d: the api had given up on it (JOB_TIMEOUT) before the result", j.id)
+		m.log.Printf("job %d: the api had given up on it before the result (its client left, or a JOB_TIMEOUT passed)", j.id)
 	default:
 		m.log.Printf("job %d: post result: %s", j.id, resp.Status)
 	}
