@@ -139,7 +139,7 @@ func (m *md) summary() {
 	}
 	m.line("## Summary")
 	m.line("")
-	m.line("Each cell: steady-state throughput of successful requests · p50 · p95 · failures. ★ best mark, ◆ knee, ! failures start (per scale, all runs pooled).")
+	m.line("Each cell: steady-state throughput of successful requests (req/s) · p50 · p95 · failures. ★ best mark, ◆ knee, ! failures start (per scale, all runs pooled), † limited by the load generator.")
 	m.line("")
 	u := unit(m.st)
 	for i := range m.st.Runs {
@@ -162,7 +162,7 @@ func (m *md) summary() {
 					row.WriteString(" not run |")
 					continue
 				}
-				fmt.Fprintf(&row, " **%s** rps · %s · %s · %s%s |", rps(lv.RPS), dur(lv.P50), dur(lv.P95), pct(lv.FailRate), m.marks(lv))
+				fmt.Fprintf(&row, " **%s** · %s · %s · %s%s |", rps(lv.RPS), dur(lv.P50), dur(lv.P95), pct(lv.FailRate), m.marks(lv))
 			}
 			m.line("%s", row.String())
 		}
@@ -188,7 +188,7 @@ func (m *md) marks(lv *analysis.Level) string {
 		}
 	}
 	if lv.GeneratorBound {
-		b.WriteString(" (generator-bound)")
+		b.WriteString(" †")
 	}
 	return b.String()
 }
