@@ -151,7 +151,8 @@ func (s *ComposeService) Service() string { return s.service }
 // Original is the replica count found by Compose, stopped replicas included.
 func (s *ComposeService) Original() int { return s.original }
 
-// Restore scales the service back to Original.
+// Restore scales the service back to Original. After an interrupt, call it
+// with a fresh context, not the cancelled one.
 func (s *ComposeService) Restore(ctx context.Context) error { return s.Scale(ctx, s.original) }
 
 // Replicas lists the running replicas by container number.

@@ -86,7 +86,8 @@ func (s *SwarmService) Service() string { return s.name }
 // Original is the replica count found by Swarm.
 func (s *SwarmService) Original() int { return s.original }
 
-// Restore scales the service back to Original.
+// Restore scales the service back to Original. After an interrupt, call it
+// with a fresh context, not the cancelled one.
 func (s *SwarmService) Restore(ctx context.Context) error { return s.Scale(ctx, s.original) }
 
 // Replicas lists the running tasks by slot. Name is "service.slot" and ID
