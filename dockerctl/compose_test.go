@@ -136,6 +136,19 @@ func TestComposeScale(t *testing.T) {
 			if want := ids(reps); !slices.Equal(psIDs, want) {
 				t.Errorf("docker-compose ps -q web lists %v, want the replicas %v", psIDs, want)
 			}
+			if n == 5 {
+				// compose sees the clones as its own, up to date: nothing
+				// is recreated.
+				out := p.composeAll("up", "-d", "--scale", "web=5", "web")
+				for i := 1; i <= 5; i++ {
+					if w := fmt.Sprintf("%s_web_%d is up-to-date", p.name, i); !strings.Contains(out, w) {
+						t.Errorf("docker-compose up --scale web=5 does not say %q:\n%s", w, out)
+					}
+				}
+				if after := ids(p.replicas("web")); !slices.Equal(after, ids(reps)) {
+					t.Errorf("docker-compose up --scale web=5 replaced replicas: %v -> %v", ids(reps), after)
+				}
+			}
 			if len(logs) == 0 {
 				t.Error("Options.Log was never called")
 			}
