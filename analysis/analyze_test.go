@@ -239,3 +239,10 @@ func TestEmptySet(t *testing.T) {
 		t.Error("empty set produced no warning")
 	}
 }
+
+func BenchmarkAnalyzeSeed(b *testing.B) {
+	set := analysistest.Seed()
+	for b.Loop() {
+		analysis.Analyze(set)
+	}
+}
