@@ -1,0 +1,274 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"path/filepath"
+
+	"scalebench/analysis"
+	"scalebench/plots"
+)
+
+// Diff report file names inside its folder (charts go to ChartsDir).
+const (
+	DiffMarkdownFile = "diff.md"
+	DiffHTMLFile     = "index.html"
+)
+
+// DiffLinks are relative links a diff page may carry: the two runs'
+// reports and the page above it (a site's index). Empty links are left out.
+type DiffLinks struct {
+	Old, New, Up string
+}
+
+// oldColor draws the old set in the overlay charts: grey, dashed.
+func oldColor() color.Color { return color.NRGBA{0x77, 0x77, 0x77, 0xFF} }
+
+// DiffCharts builds the overlay charts of d: for every scale, throughput
+// against load and p95 against load, the old set dashed grey and the new
+// one in the scale's colour. A chart that cannot be built is named in the
+// errors and left out.
+func DiffCharts(d *analysis.Diff) ([]*plots.Chart, []error) {
+	var out []*plots.Chart
+	var errs []error
+	u := loadUnit(d)
+	axis := u
+	if u == "req/s" {
+		axis = "offered load (req/s)"
+	}
+	for i := range d.Scales {
+		s := d.Scales[i].Scale
+		old, new := studyScale(d.OldStudy, s), studyScale(d.NewStudy, s)
+		var ticks []float64
+		for _, sc := range []*analysis.Scale{old, new} {
+			if sc == nil {
+				continue
+			}
+			for _, lv := range sc.Levels {
+				ticks = appendLoad(ticks, lv.Load)
+			}
+		}
+		c := plots.ScaleColor(i)
+		rpsSpec := plots.LineSpec{
+			File:   fmt.Sprintf("scale-%d-rps.png", s),
+			Title:  fmt.Sprintf("Scale %d: throughput vs %s, old (dashed) and new", s, axis),
+			XLabel: axis, YLabel: "successful req/s (steady state)", XTicks: ticks,
+		}
+		p95Spec := plots.LineSpec{
+			File:   fmt.Sprintf("scale-%d-p95.png", s),
+			Title:  fmt.Sprintf("Scale %d: p95 response time vs %s, old (dashed) and new", s, axis),
+			XLabel: axis, YLabel: "p95 response time (log)", LogY: true, XTicks: ticks,
+		}
+		for _, side := range []struct {
+			name string
+			sc   *analysis.Scale
+			col  color.Color
+			dash bool
+		}{{"old", old, oldColor(), true}, {"new", new, c, false}} {
+			if side.sc == nil {
+				continue
+			}
+			label := fmt.Sprintf("%s: scale %d", side.name, s)
+			r := plots.Line{Name: label, Color: side.col, Dashed: side.dash, Points: true}
+			p := plots.Line{Name: label, Color: side.col, Dashed: side.dash, Points: true}
+			for _, lv := range side.sc.Levels {
+				r.X, r.Y, r.HalfWidth = append(r.X, lv.Load), append(r.Y, lv.RPS), append(r.HalfWidth, lv.RPSHalfWidth)
+				p.X, p.Y = append(p.X, lv.Load), append(p.Y, float64(lv.P95)/1e6)
+			}
+			rpsSpec.Lines = append(rpsSpec.Lines, r)
+			p95Spec.Lines = append(p95Spec.Lines, p)
+		}
+		for _, spec := range []plots.LineSpec{rpsSpec, p95Spec} {
+			ch, err := plots.LineChart(spec)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, ch)
+		}
+	}
+	return out, errs
+}
+
+func appendLoad(xs []float64, x float64) []float64 {
+	for i, v := range xs {
+		if v == x {
+			return xs
+		}
+		if v > x {
+			return append(xs[:i], append([]float64{x}, xs[i:]...)...)
+		}
+	}
+	return append(xs, x)
+}
+
+func studyScale(st *analysis.Study, n int) *analysis.Scale {
+	if st == nil {
+		return nil
+	}
+	for i := range st.Scales {
+		if st.Scales[i].Scale == n {
+			return &st.Scales[i]
+		}
+	}
+	return nil
+}
+
+// DiffTitle is a diff page's title.
+func DiffTitle(d *analysis.Diff) string {
+	return fmt.Sprintf("%s → %s · scalebench diff", firstNonEmpty(d.Old.ID, d.Old.Dir), firstNonEmpty(d.New.ID, d.New.Dir))
+}
+
+// DiffMarkdown is the diff report as GitHub-flavoured Markdown: the two
+// sets, the verdict, warnings, per scale the peak throughput, knee and
+// overlay charts, then a table per metric over the matched cells. charts
+// are referenced as charts/<file>.
+func DiffMarkdown(d *analysis.Diff, charts []*plots.Chart, links DiffLinks) []byte {
+	var b bytes.Buffer
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&b, format, args...)
+		b.WriteByte('\n')
+	}
+	if links.Up != "" {
+		line("[← all runs](%s)", links.Up)
+		line("")
+	}
+	line("# Diff of %s", EscapeName(firstNonEmpty(d.New.Matrix, d.Old.Matrix, "two runs")))
+	line("")
+	side := func(label, link string, s analysis.Side) {
+		name := EscapeName(firstNonEmpty(s.ID, s.Dir))
+		if link != "" {
+			name = fmt.Sprintf("[%s](%s)", name, link)
+		}
+		line("- **%s:** %s %s", label, name, EscapeName(sideFacts(s)))
+	}
+	side("old", links.Old, d.Old)
+	side("new", links.New, d.New)
+	line("")
+
+	v := Verdict(d)
+	line("## Verdict")
+	line("")
+	line("- **Worse:** %s", EscapeName(orNothing(v.Worse, "nothing significant")))
+	line("- **Better:** %s", EscapeName(orNothing(v.Better, "nothing significant")))
+	line("- **No change:** %s", EscapeName(orNothing(v.Same, "nothing")))
+	line("")
+	adjusted := "p-values are adjusted for the number of comparisons in this diff (Benjamini–Hochberg), so two runs that differ only by noise show no significant change with probability 1−α"
+	if d.Options.Unadjusted {
+		adjusted = "p-values are not adjusted for the number of comparisons, so about α of the comparisons of two runs that differ only by noise come out significant"
+	}
+	line("*How to read this:* cells are matched by run, scale and load. Each metric is compared with a Mann–Whitney U test at α=%g, "+
+		"over per-cell values when both sides have %d or more repeats of a cell and over the per-second values of the steady windows otherwise; "+
+		"%s; ~ marks a change that is not significant. Throughput counts successful requests; latencies come from the merged steady-state histograms; "+
+		"failures are the share of steady-state requests that failed, their change in percentage points (pp).",
+		d.Options.Alpha, d.Options.MinRepeats, adjusted)
+	line("")
+
+	if warn := diffWarnings(d); len(warn) > 0 {
+		line("## Warnings")
+		line("")
+		for _, w := range warn {
+			line("- %s", Escape(clip(w, 600)))
+		}
+		line("")
+	}
+
+	u := loadUnit(d)
+	byFile := map[string]*plots.Chart{}
+	for _, c := range charts {
+		byFile[c.File] = c
+	}
+	if len(d.Scales) > 0 {
+		line("## Scales")
+		line("")
+		if rows := scaleRows(d); len(rows) > 0 {
+			line("| scale | old peak (rps @ %s) | new peak (rps @ %s) | vs old | test | knee (%s) |", u, u, u)
+			line("|---:|---:|---:|---:|:---|:---|")
+			for _, r := range rows {
+				line("| %s | %s | %s | %s | %s | %s |", r[0], r[1], r[2], r[3], r[4], r[5])
+			}
+			line("")
+		}
+		for i := range d.Scales {
+			s := d.Scales[i].Scale
+			n := 0
+			for _, kind := range []string{"rps", "p95"} {
+				if c := byFile[fmt.Sprintf("scale-%d-%s.png", s, kind)]; c != nil {
+					if n == 0 {
+						line("### Scale %d", s)
+						line("")
+					}
+					line("![%s](%s/%s)", EscapeName(c.Title), ChartsDir, c.File)
+					n++
+				}
+			}
+			if n > 0 {
+				line("")
+			}
+		}
+	}
+	if len(d.Cells) > 0 {
+		line("## Cells")
+		line("")
+		for _, m := range analysis.CellMetrics() {
+			line("### %s", capitalize(metricTitle(m)))
+			line("")
+			line("| cell | old | new | vs old | test |")
+			line("|:---|---:|---:|---:|:---|")
+			for i := range d.Cells {
+				c := &d.Cells[i]
+				ch := c.Change(m)
+				line("| %s | %s | %s | %s | %s%s |", EscapeName(c.Key), valueText(m, ch.Old), valueText(m, ch.New), vsText(ch), testText(ch), mark(ch))
+			}
+			line("")
+		}
+	} else {
+		line("No cell was measured on both sides: nothing to compare.")
+		line("")
+	}
+	for _, f := range footnotes(d) {
+		line("%s", f)
+		line("")
+	}
+	return b.Bytes()
+}
+
+// RenderDiff writes the diff report of d into outDir: diff.md, index.html
+// and charts/*.png, each written only when its bytes changed; charts of an
+// earlier rendering that are no longer drawn are removed. Charts that
+// cannot be drawn are left out and named in the report's warnings.
+func RenderDiff(d *analysis.Diff, outDir string, links DiffLinks) error {
+	w := newFileWriter(outDir)
+	if err := renderDiff(w, "", d, links); err != nil {
+		return err
+	}
+	return w.prune(ChartsDir, ".png")
+}
+
+// renderDiff writes the diff report into the folder dir (a slash path, ""
+// for the writer's root).
+func renderDiff(w *fileWriter, dir string, d *analysis.Diff, links DiffLinks) error {
+	charts, errs := DiffCharts(d)
+	for _, err := range errs {
+		d.Warnings = append(d.Warnings, "chart left out: "+err.Error())
+	}
+	md := DiffMarkdown(d, charts, links)
+	page, err := HTMLPage(DiffTitle(d), md)
+	if err != nil {
+		return err
+	}
+	join := func(name string) string {
+		if dir == "" {
+			return name
+		}
+		return dir + "/" + name
+	}
+	if err := w.charts(join(ChartsDir), charts); err != nil {
+		return fmt.Errorf("write diff charts into %s: %w", filepath.Join(w.root, filepath.FromSlash(dir)), err)
+	}
+	if err := w.write(join(DiffMarkdownFile), md); err != nil {
+		return err
+	}
+	return w.write(join(DiffHTMLFile), page)
+}

@@ -1,0 +1,430 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+
+	"scalebench/analysis"
+	"scalebench/plots"
+	"scalebench/results"
+)
+
+// Folders of a site, relative to its root.
+const (
+	// SiteRunsDir holds one folder per run: its report, and in diff/ its
+	// diff against the previous run of the same matrix.
+	SiteRunsDir = "runs"
+	// SiteDiffDir is the diff's folder inside a run's folder.
+	SiteDiffDir = "diff"
+)
+
+// SiteSummary says what Publish did.
+type SiteSummary struct {
+	// Index is the path of the site's index.html.
+	Index string
+	// Runs counts the runs listed; Reports the runs rendered (the others
+	// could not be read); Diffs the diffs against a previous run.
+	Runs, Reports, Diffs int
+	// Written, Unchanged and Removed count files: written because new or
+	// different, left alone because identical, removed as stale.
+	Written, Unchanged, Removed int
+	// Problems are the runs that could not be read or rendered; they are
+	// listed in the index and left out of the rest.
+	Problems []error
+}
+
+// siteRun is one run of the site with what was made of it.
+type siteRun struct {
+	ref   RunRef
+	set   *results.Set
+	study *analysis.Study
+	err   error
+	// prev is the previous readable run of the same matrix (nil: none);
+	// diff its diff against this one.
+	prev *siteRun
+	diff *analysis.Diff
+}
+
+// Publish builds a static site in siteDir from every run directory under
+// root: an index of the runs, newest first (start time, matrix, commit,
+// peak throughput per scale, status), each run's report, each run's diff
+// against the previous run of the same matrix, and per matrix trend charts
+// of peak throughput and of p95 at the heaviest load, per scale, across runs. Links
+// are relative, so the site works from file:// and any static host.
+//
+// Publishing is idempotent: pages and charts are deterministic functions of
+// the results, a file is written only when its bytes change, and files of
+// runs no longer under root are removed (only .html, .md and .png files in
+// the site's own folders). A siteDir that exists, is not empty and is not a
+// scalebench site is refused.
+func Publish(root, siteDir string) (*SiteSummary, error) {
+	if err := checkSiteDir(siteDir); err != nil {
+		return nil, err
+	}
+	refs, problems, err := FindRuns(root)
+	if err != nil {
+		return nil, err
+	}
+	sum := &SiteSummary{Index: filepath.Join(siteDir, HTMLFile), Problems: problems}
+	runs := make([]*siteRun, len(refs))
+	for i, ref := range refs {
+		r := &siteRun{ref: ref}
+		r.set, r.err = results.ReadSet(ref.Dir)
+		if r.err != nil {
+			sum.Problems = append(sum.Problems, fmt.Errorf("run %s: %w", ref.Name, r.err))
+		} else {
+			r.study = analysis.Analyze(r.set)
+		}
+		runs[i] = r
+	}
+	// The previous run of a matrix is the next readable one in the list
+	// (newest first) with the same matrix name.
+	for i, r := range runs {
+		if r.set == nil {
+			continue
+		}
+		for _, older := range runs[i+1:] {
+			if older.set != nil && older.ref.Run.Matrix.Name == r.ref.Run.Matrix.Name {
+				r.prev = older
+				r.diff = analysis.Compare(older.set, r.set)
+				break
+			}
+		}
+	}
+	w := newFileWriter(siteDir)
+	var trends []trendCharts
+	for _, m := range matrices(runs) {
+		tc, err := buildTrends(m, runs)
+		if err != nil {
+			sum.Problems = append(sum.Problems, err)
+			continue
+		}
+		if tc.rps != nil {
+			trends = append(trends, tc)
+			if err := w.charts(ChartsDir, []*plots.Chart{tc.rps, tc.p95}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, r := range runs {
+		if r.set == nil {
+			continue
+		}
+		if err := writeRunPage(w, r); err != nil {
+			r.err = err
+			sum.Problems = append(sum.Problems, fmt.Errorf("run %s: %w", r.ref.Name, err))
+			continue
+		}
+		sum.Reports++
+		if r.diff != nil {
+			dir := SiteRunsDir + "/" + r.ref.Name + "/" + SiteDiffDir
+			links := DiffLinks{Old: "../../" + pathEscape(r.prev.ref.Name) + "/" + HTMLFile, New: "../" + HTMLFile, Up: "../../../" + HTMLFile}
+			if err := renderDiff(w, dir, r.diff, links); err != nil {
+				return nil, fmt.Errorf("diff of run %s: %w", r.ref.Name, err)
+			}
+			sum.Diffs++
+		}
+	}
+	page, err := HTMLPage("scalebench runs", siteIndex(runs, trends, sum.Problems))
+	if err != nil {
+		return nil, err
+	}
+	if err := w.write(HTMLFile, page); err != nil {
+		return nil, err
+	}
+	for _, dir := range []string{SiteRunsDir, ChartsDir} {
+		if err := w.prune(dir, ".html", ".md", ".png"); err != nil {
+			return nil, err
+		}
+	}
+	sum.Runs = len(runs)
+	sum.Written, sum.Unchanged, sum.Removed = w.written, w.unchanged, w.removed
+	return sum, nil
+}
+
+// checkSiteDir refuses a folder that holds something other than a
+// scalebench site, so publishing never prunes files it did not make.
+func checkSiteDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read site folder %s: %w", dir, err)
+	}
+	index, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil || !bytes.Contains(index, []byte(`<meta name="generator" content="scalebench">`)) {
+		return fmt.Errorf("site folder %s is not empty and holds no scalebench site (no index.html made by scalebench): give a new or empty folder", dir)
+	}
+	return nil
+}
+
+// writeRunPage writes a run's report into runs/<name>/: report.md,
+// index.html and charts, with links back to the index and to its diff.
+func writeRunPage(w *fileWriter, r *siteRun) error {
+	st := r.study
+	cs := plots.Build(st, r.set)
+	for _, err := range cs.Problems {
+		st.Warnings = append(st.Warnings, "chart left out: "+err.Error())
+	}
+	var nav bytes.Buffer
+	fmt.Fprintf(&nav, "[← all runs](../../%s)", HTMLFile)
+	if r.prev != nil {
+		fmt.Fprintf(&nav, " · [diff against the previous run, %s](%s/%s)", EscapeName(runLabel(r.prev.ref)), SiteDiffDir, HTMLFile)
+	}
+	nav.WriteString("\n\n")
+	md := append(nav.Bytes(), Markdown(r.set, st, cs)...)
+	page, err := HTMLPage(Title(r.set), md)
+	if err != nil {
+		return err
+	}
+	dir := SiteRunsDir + "/" + r.ref.Name
+	if err := w.charts(dir+"/"+ChartsDir, cs.All(r.set)); err != nil {
+		return err
+	}
+	if err := w.write(dir+"/"+MarkdownFile, md); err != nil {
+		return err
+	}
+	return w.write(dir+"/"+HTMLFile, page)
+}
+
+// runLabel names a run by its commit, else its start time.
+func runLabel(r RunRef) string {
+	if s := shortOf(r); s != "" {
+		if r.Run.App.Dirty {
+			return "commit " + s + " (dirty)"
+		}
+		return "commit " + s
+	}
+	return "run of " + r.Run.Started.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// matrices lists the matrix names of the readable runs, in order of their
+// newest run.
+func matrices(runs []*siteRun) []string {
+	var out []string
+	for _, r := range runs {
+		if r.set != nil && !slices.Contains(out, r.ref.Run.Matrix.Name) {
+			out = append(out, r.ref.Run.Matrix.Name)
+		}
+	}
+	return out
+}
+
+// trendCharts are one matrix's trend charts (nil with fewer than 2 runs).
+type trendCharts struct {
+	matrix   string
+	runs     int
+	rps, p95 *plots.Chart
+}
+
+// buildTrends charts, for the runs of matrix oldest first, each scale's
+// peak throughput and the p95 at its heaviest load, labelled by commit.
+func buildTrends(matrix string, runs []*siteRun) (trendCharts, error) {
+	tc := trendCharts{matrix: matrix}
+	var series []*siteRun
+	for i := len(runs) - 1; i >= 0; i-- {
+		if r := runs[i]; r.set != nil && r.ref.Run.Matrix.Name == matrix {
+			series = append(series, r)
+		}
+	}
+	tc.runs = len(series)
+	if len(series) < 2 {
+		return tc, nil
+	}
+	var scales []int
+	for _, r := range series {
+		for _, s := range r.study.Scales {
+			if !slices.Contains(scales, s.Scale) {
+				scales = append(scales, s.Scale)
+			}
+		}
+	}
+	slices.Sort(scales)
+	var ticks plot.ConstantTicks
+	var xs []float64
+	every := max(1, len(series)/12)
+	for i, r := range series {
+		x := float64(i + 1)
+		xs = append(xs, x)
+		t := plot.Tick{Value: x}
+		if i%every == 0 || i == len(series)-1 {
+			t.Label = shortOf(r.ref)
+			if t.Label == "" {
+				t.Label = r.ref.Run.Started.UTC().Format("01-02 15:04")
+			} else if r.ref.Run.App.Dirty {
+				t.Label += "*"
+			}
+		}
+		ticks = append(ticks, t)
+	}
+	file := safeFile(matrix)
+	rpsSpec := plots.LineSpec{File: "trend-" + file + "-rps.png",
+		Title:  fmt.Sprintf("%s: peak throughput per scale across runs (oldest left; * uncommitted changes)", matrix),
+		XLabel: "run (application commit)", YLabel: "peak successful req/s (steady state)"}
+	p95Spec := plots.LineSpec{File: "trend-" + file + "-p95.png",
+		Title:  fmt.Sprintf("%s: p95 response time at each scale's heaviest load across runs (log axis)", matrix),
+		XLabel: "run (application commit)", YLabel: "p95 at the heaviest load (log)", LogY: true}
+	for i, scale := range scales {
+		r := plots.Line{Name: fmt.Sprintf("scale %d", scale), Color: plots.ScaleColor(i), Points: true}
+		p := r
+		for k, run := range series {
+			for j := range run.study.Scales {
+				s := &run.study.Scales[j]
+				if s.Scale != scale {
+					continue
+				}
+				// The peak may move between levels from run to run; the
+				// heaviest load is the same level in every run of a matrix,
+				// so its p95 compares like with like.
+				heavy := &s.Levels[len(s.Levels)-1]
+				r.X, r.Y = append(r.X, xs[k]), append(r.Y, s.PeakLevel().RPS)
+				p.X, p.Y = append(p.X, xs[k]), append(p.Y, float64(heavy.P95)/1e6)
+			}
+		}
+		rpsSpec.Lines = append(rpsSpec.Lines, r)
+		p95Spec.Lines = append(p95Spec.Lines, p)
+	}
+	var err error
+	if tc.rps, err = plots.LineChart(rpsSpec); err != nil {
+		return tc, fmt.Errorf("trend chart of %s: %w", matrix, err)
+	}
+	if tc.p95, err = plots.LineChart(p95Spec); err != nil {
+		return tc, fmt.Errorf("trend chart of %s: %w", matrix, err)
+	}
+	for _, c := range []*plots.Chart{tc.rps, tc.p95} {
+		for _, p := range c.Panels {
+			p.X.Tick.Marker = ticks
+			p.X.Min, p.X.Max = 0.5, float64(len(series))+0.5
+		}
+	}
+	return tc, nil
+}
+
+// safeFile keeps the characters of a matrix name that are safe in a file
+// name and a URL (a matrix name allows only these anyway).
+func safeFile(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+// siteIndex is the index page's Markdown: trends per matrix, then every
+// run newest first, then the runs that could not be read.
+func siteIndex(runs []*siteRun, trends []trendCharts, problems []error) []byte {
+	var b bytes.Buffer
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&b, format, args...)
+		b.WriteByte('\n')
+	}
+	line("# scalebench runs")
+	line("")
+	ms := matrices(runs)
+	line("%d %s of %d %s, newest first. Each run links to its report and to its diff against the previous run of the same matrix.",
+		len(runs), plural(len(runs), "run"), len(ms), map[bool]string{true: "matrix", false: "matrices"}[len(ms) == 1])
+	line("")
+	if len(trends) > 0 {
+		line("## Trends")
+		line("")
+		for _, t := range trends {
+			line("### %s", EscapeName(t.matrix))
+			line("")
+			line("Peak throughput per scale over %d runs, oldest left, and the p95 response time at each scale's heaviest load.", t.runs)
+			line("")
+			for _, c := range []*plots.Chart{t.rps, t.p95} {
+				line("![%s](%s/%s)", EscapeName(c.Title), ChartsDir, pathEscape(c.File))
+			}
+			line("")
+		}
+	}
+	line("## Runs")
+	line("")
+	line("| started (UTC) | matrix | commit | peak throughput per scale (rps) | status | report | diff against the previous run |")
+	line("|:---|:---|:---|:---|:---|:---|:---|")
+	for _, r := range runs {
+		run := &r.ref.Run
+		started := "–"
+		if !run.Started.IsZero() {
+			started = run.Started.UTC().Format("2006-01-02 15:04")
+		}
+		commit := EscapeName(shortOf(r.ref))
+		if commit == "" {
+			commit = "–"
+		} else if run.App.Dirty {
+			commit += " (dirty)"
+		}
+		peaks, status, reportLink, diffLink := "–", EscapeName(run.Status), "–", "–"
+		if r.study != nil {
+			var ps []string
+			for _, s := range r.study.Scales {
+				ps = append(ps, fmt.Sprintf("%d: %s", s.Scale, rps(s.PeakLevel().RPS)))
+			}
+			if len(ps) > 0 {
+				peaks = strings.Join(ps, " · ")
+			}
+		}
+		if r.err != nil {
+			status = "unreadable"
+		} else {
+			base := SiteRunsDir + "/" + pathEscape(r.ref.Name) + "/"
+			reportLink = fmt.Sprintf("[report](%s%s)", base, HTMLFile)
+			if r.diff != nil {
+				diffLink = fmt.Sprintf("[vs %s](%s%s/%s): %s", EscapeName(runLabel(r.prev.ref)), base, SiteDiffDir, HTMLFile, verdictCounts(r.diff))
+			}
+		}
+		line("| %s | %s | %s | %s | %s | %s | %s |", started, EscapeName(run.Matrix.Name), commit, peaks, status, reportLink, diffLink)
+	}
+	line("")
+	if len(problems) > 0 {
+		line("## Problems")
+		line("")
+		for _, p := range problems {
+			line("- %s", Escape(clip(p.Error(), 600)))
+		}
+		line("")
+	}
+	return b.Bytes()
+}
+
+// verdictCounts counts a diff's significant changes: "3 worse, 1 better"
+// or "no significant change".
+func verdictCounts(d *analysis.Diff) string {
+	var worse, better int
+	count := func(ch *analysis.Change) {
+		switch {
+		case ch.Worse():
+			worse++
+		case ch.Better():
+			better++
+		}
+	}
+	for i := range d.Cells {
+		for j := range d.Cells[i].Changes {
+			count(&d.Cells[i].Changes[j])
+		}
+	}
+	for i := range d.Scales {
+		if d.Scales[i].InOld && d.Scales[i].InNew {
+			count(&d.Scales[i].Peak)
+		}
+	}
+	if worse+better == 0 {
+		return "no significant change"
+	}
+	return fmt.Sprintf("%d worse, %d better", worse, better)
+}
