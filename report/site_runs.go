@@ -75,7 +75,7 @@ func SortRuns(runs []RunRef) {
 // Errors of FindCommit, for errors.Is.
 var (
 	// ErrNoCommit: no run of a commit with that prefix.
-	ErrNoCommit = errors.New("no run of that commit")
+	ErrNoCommit = errors.New("no run of commit")
 	// ErrAmbiguousCommit: the prefix matches runs of several commits.
 	ErrAmbiguousCommit = errors.New("ambiguous commit")
 )

@@ -15,9 +15,14 @@ const diffSummary = `Compare two result sets, OLD and NEW, and say which changes
 Cells are matched by run, scale and load; throughput, p50, p95, p99 and the
 failure rate are compared with a Mann–Whitney U test over repeats (when each
 side has 2 or more) or over the steady-state seconds, "~" when not
-significant at --alpha. OLD and NEW are run directories, or with --root
-commits of the application (a prefix is enough; the newest run of a commit
-is taken).
+significant at --alpha once the p-values are adjusted for the number of
+comparisons. OLD and NEW are run directories, or with --root commits of the
+application (a prefix is enough; the newest run of a commit is taken).
+
+--fail-on LIMITS lists metric=change items: p95=+10% fails on a significant
+rise of p95 by more than 10% in any cell; rps=-5% on a fall of throughput by
+more than 5%; failures=+1pp on a rise of the failure rate by more than one
+percentage point; peak=-5% on a fall of a scale's peak throughput.
 
 Exit codes: 0 no regression beyond --fail-on (or no --fail-on), 3 a
 significant regression beyond a --fail-on limit, 2 bad usage, 1 failure.`
@@ -25,9 +30,9 @@ significant regression beyond a --fail-on limit, 2 bad usage, 1 failure.`
 func runDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "diff", "OLD NEW", diffSummary)
 	alpha := fs.Float64("alpha", analysis.DefaultDiffOptions().Alpha, "significance level of the tests")
-	failOn := fs.String("fail-on", "", "exit 3 on a significant regression beyond these limits, e.g. `'p95=+10%,rps=-5%,failures=+1pp'`\n(metrics rps, p50, p95, p99, failures, peak; % of the old value, pp for failures)")
+	failOn := fs.String("fail-on", "", "exit 3 on a significant regression beyond these `LIMITS`, e.g. 'p95=+10%,rps=-5%,failures=+1pp'\n(metrics rps, p50, p95, p99, failures, peak; % of the old value, pp for failures)")
 	out := fs.String("out", "", "also write a Markdown/HTML diff report with overlay charts into this `folder`")
-	root := fs.String("root", "", "results root in which OLD and NEW name commits of the application")
+	root := fs.String("root", "", "results `folder` in which OLD and NEW name commits of the application")
 	unadjusted := fs.Bool("unadjusted", false, "compare each p-value with --alpha on its own (benchstat's way) instead of adjusting\nfor the number of comparisons (Benjamini–Hochberg)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
+// diffRun is the results root of the diff cases (made by the report tests).
+const diffRun = "report/testdata/diff-root/"
+
 // TestCLI runs whole commands and compares their output and exit code with
 // golden files testdata/<name>.stdout and .stderr. Paths in args are
 // relative to the repository root.
@@ -30,6 +33,17 @@ func TestCLI(t *testing.T) {
 		{"unknown-command", []string{"frobnicate"}, 2},
 		{"help", []string{"help"}, 0},
 		{"plan-help", []string{"plan", "-h"}, 0},
+		{"diff-regression", []string{"diff", "--fail-on", "p95=+10%,rps=-5%,failures=+1pp", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 3},
+		{"diff-regression-no-limits", []string{"diff", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 0},
+		{"diff-noise", []string{"diff", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240603T120000Z-5a4b3c2", "--fail-on", "p95=+10%,rps=-5%,failures=+1pp,peak=-5%"}, 0},
+		{"diff-mismatch", []string{"diff", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "other-20240604T120000Z-3f2d0e1"}, 0},
+		{"diff-commits", []string{"diff", "--root", diffRun, "3f2c", "9e8d7c6", "--fail-on", "peak=-10%"}, 3},
+		{"diff-ambiguous-commit", []string{"diff", "--root", diffRun, "3f2", "9e8d"}, 2},
+		{"diff-unknown-commit", []string{"diff", "--root", diffRun, "abc123", "9e8d"}, 1},
+		{"diff-not-a-run", []string{"diff", "report/testdata", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 1},
+		{"diff-bad-fail-on", []string{"diff", "--fail-on", "rps=+5%", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 2},
+		{"diff-one-arg", []string{"diff", diffRun + "diff-20240601T120000Z-3f2c1ab"}, 2},
+		{"diff-help", []string{"diff", "-h"}, 0},
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
