@@ -241,15 +241,16 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, er
 
 // maxHandOff bounds the gap between one prediction leaving a slot and the
 // next entering it that slotStart treats as scheduling delay.
-const maxHandOff = 20 * time.Millisecond
+const maxHandOff = 50 * time.Millisecond
 
 // slotStart is when a prediction entering a slot at now, whose previous
 // prediction ended at prevEnd, starts its cost. A short hand-off gap
-// (under a quarter of the cost, at most maxHandOff) is the scheduler's
+// (under half the cost, at most maxHandOff) is taken for the scheduler's
 // delay in waking the next waiter, not idle time: counting from prevEnd
-// keeps the capacity at API_SLOTS/API_COST on a busy machine.
+// keeps the capacity at API_SLOTS/API_COST on a busy machine. It can never
+// raise it: a start is never before the previous end.
 func slotStart(now, prevEnd time.Time, cost time.Duration) time.Time {
-	if gap := now.Sub(prevEnd); gap >= 0 && gap < min(cost/4, maxHandOff) {
+	if gap := now.Sub(prevEnd); gap >= 0 && gap < min(cost/2, maxHandOff) {
 		return prevEnd
 	}
 	return now

@@ -543,9 +543,9 @@ func TestSlotStart(t *testing.T) {
 		cost    time.Duration
 		wantGap time.Duration // start − previous end
 	}{
-		{"hand-off delay absorbed", 5 * time.Millisecond, cost, 0},
-		{"gap of a quarter cost or more is idle time", 20 * time.Millisecond, cost, 20 * time.Millisecond},
-		{"long costs absorb at most 20ms", 30 * time.Millisecond, time.Second, 30 * time.Millisecond},
+		{"hand-off delay absorbed", 30 * time.Millisecond, cost, 0},
+		{"gap of half the cost or more is idle time", 40 * time.Millisecond, cost, 40 * time.Millisecond},
+		{"long costs absorb at most 50ms", 60 * time.Millisecond, time.Second, 60 * time.Millisecond},
 		{"idle slot", time.Hour, cost, time.Hour},
 		{"clock before the previous end", -time.Millisecond, cost, -time.Millisecond},
 		{"zero cost", time.Millisecond, 0, time.Millisecond},

@@ -17,7 +17,7 @@ type APIConfig struct {
 	// default 1).
 	Slots int
 	// Cost is the busy CPU time each prediction spends in a slot (API_COST,
-	// default 80ms). Slots/Cost is the api's capacity in predictions/s.
+	// default 75ms). Slots/Cost is the api's capacity in predictions/s.
 	Cost time.Duration
 	// JobTimeout bounds how long a prediction waits, from its arrival, for
 	// a slot and then for a model to take it (JOB_TIMEOUT, default 3s); past
@@ -36,7 +36,7 @@ func DefaultAPIConfig() APIConfig {
 	return APIConfig{
 		Listen:         ":8000",
 		Slots:          1,
-		Cost:           80 * time.Millisecond,
+		Cost:           75 * time.Millisecond,
 		JobTimeout:     3 * time.Second,
 		QueueMax:       128,
 		MaxUploadBytes: 8 << 20,

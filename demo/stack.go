@@ -70,6 +70,10 @@ type StackOptions struct {
 	// APIEnv and ModelEnv add to or override the containers' environment
 	// (API_COST, MODEL_SERVICE_TIME, ...: see the package documentation).
 	APIEnv, ModelEnv map[string]string
+	// APICPUs is the api container's CPU limit in cores. 0 means one core
+	// per API slot (API_SLOTS in APIEnv, default 1), so that a saturated
+	// api shows at its CPU ceiling; negative means no limit.
+	APICPUs float64
 	// KeepImage leaves the image in place on Down.
 	KeepImage bool
 	// Binary is a prebuilt static demoapp binary; "" builds one with
@@ -271,6 +275,7 @@ type service struct {
 	env    map[string]string
 	health string // URL probed inside the container
 	ports  nat.PortMap
+	cpus   float64 // CPU limit in cores; 0 = none
 }
 
 func (s *Stack) startAPI(ctx context.Context, opts StackOptions) error {
@@ -281,10 +286,18 @@ func (s *Stack) startAPI(ctx context.Context, opts StackOptions) error {
 		port = strconv.Itoa(opts.Port)
 	}
 	cport := nat.Port(fmt.Sprintf("%d/tcp", apiPort))
+	cpus := opts.APICPUs
+	if cpus == 0 {
+		cpus = 1
+		if n, err := strconv.Atoi(env["API_SLOTS"]); err == nil && n > 0 {
+			cpus = float64(n)
+		}
+	}
 	id, err := s.create(ctx, opts, service{
 		name: ServiceAPI, number: 1, cmd: "api", env: env,
 		health: fmt.Sprintf("http://127.0.0.1:%d/health", apiPort),
 		ports:  nat.PortMap{cport: {{HostIP: "127.0.0.1", HostPort: port}}},
+		cpus:   max(cpus, 0),
 	})
 	if err != nil {
 		return err
@@ -351,6 +364,7 @@ func (s *Stack) create(ctx context.Context, opts StackOptions, svc service) (str
 		cfg.Labels[dockerctl.LabelWorkingDir] = dir
 	}
 	host := &container.HostConfig{PortBindings: svc.ports}
+	host.NanoCPUs = int64(svc.cpus * 1e9)
 	for p := range svc.ports {
 		if cfg.ExposedPorts == nil {
 			cfg.ExposedPorts = nat.PortSet{}
@@ -375,7 +389,7 @@ func (s *Stack) create(ctx context.Context, opts StackOptions, svc service) (str
 // keeps in com.docker.compose.config-hash.
 func configHash(image string, svc service) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", image, svc.name, svc.cmd)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%g\x00", image, svc.name, svc.cmd, svc.cpus)
 	for _, k := range slices.Sorted(maps.Keys(svc.env)) {
 		fmt.Fprintf(h, "%s=%s\x00", k, svc.env[k])
 	}

@@ -138,6 +138,10 @@ func TestStackUpScaleDown(t *testing.T) {
 			if ep == nil || !slices.Contains(ep.Aliases, tt.service) {
 				t.Errorf("%s: not on network %s with alias %s (%+v)", tt.name, s.Network, tt.service, ep)
 			}
+			wantCPU := map[string]int64{"api": 1e9, "model": 0}[tt.service]
+			if got := ins.HostConfig.NanoCPUs; got != wantCPU {
+				t.Errorf("%s: CPU limit %d nano-CPUs, want %d (one core per api slot; none for models)", tt.name, got, wantCPU)
+			}
 			if tt.service == "model" && len(ins.HostConfig.PortBindings) > 0 {
 				t.Errorf("%s publishes host ports %v: model replicas must publish none so they can be scaled", tt.name, ins.HostConfig.PortBindings)
 			}
