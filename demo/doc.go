@@ -1,6 +1,9 @@
-// Package demo owns scalebench's built-in system under test and the Docker
-// stack that runs it. It must not run load, decide what results mean, or
+// Package demo owns scalebench's built-in systems under test and the Docker
+// stack that runs the demo application. It must not run load, decide what results mean, or
 // touch any container, network or image it did not label scalebench.demo=1.
+//
+// It also holds the echo target (Echo, ServeEcho) that the load engine's
+// tests and benchmarks run against.
 //
 // The demo application is shaped like a small ML serving stack: an api that
 // queues prediction jobs and model workers that take them.
