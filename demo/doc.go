@@ -1,6 +1,7 @@
 // Package demo owns scalebench's built-in systems under test and the Docker
-// stack that runs the demo application. It must not run load, decide what results mean, or
-// touch any container, network or image it did not label scalebench.demo=1.
+// stack that runs the demo application. It must not run load, decide what
+// results mean, or touch any container, network or image it did not label
+// scalebench.demo=1.
 //
 // It also holds the echo target (Echo, ServeEcho) that the load engine's
 // tests and benchmarks run against.
