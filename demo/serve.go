@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 )
 
@@ -25,8 +26,8 @@ func ServeAPI(ctx context.Context, cfg APIConfig, logw io.Writer, listening func
 	if cfg.Cost > 0 {
 		capacity = fmt.Sprintf("%.1f predictions/s", a.Capacity())
 	}
-	l.Printf("listening on %s: %d slot(s) × %s per prediction = %s; JOB_TIMEOUT=%s QUEUE_MAX=%d",
-		ln.Addr(), cfg.Slots, cfg.Cost, capacity, cfg.JobTimeout, cfg.QueueMax)
+	l.Printf("listening on %s: %d slot(s) × %s per prediction = %s; JOB_TIMEOUT=%s QUEUE_MAX=%d GOMAXPROCS=%d",
+		ln.Addr(), cfg.Slots, cfg.Cost, capacity, cfg.JobTimeout, cfg.QueueMax, runtime.GOMAXPROCS(0))
 	if listening != nil {
 		listening(ln.Addr())
 	}
