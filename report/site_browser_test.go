@@ -1,0 +1,174 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"scalebench/report"
+)
+
+// sitePage is what the test reads from one page of the site.
+type sitePage struct {
+	Title  string      `json:"title"`
+	Images []pageImage `json:"images"`
+	Links  []string    `json:"links"`
+	H1     string      `json:"h1"`
+}
+
+const sitePageJS = `(async () => {
+  await Promise.all(Array.from(document.images).map(i => i.complete ? null :
+    new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
+  const h1 = document.querySelector('h1');
+  return {
+    title: document.title,
+    images: Array.from(document.images).map(i => ({src: i.getAttribute('src'), naturalWidth: i.naturalWidth})),
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
+    h1: h1 ? h1.textContent : '',
+  };
+})()`
+
+// TestSiteInChromium publishes the fixture runs and walks the site from
+// file:// in headless Chromium, starting at index.html: every page opens,
+// every image loads, every link is relative and leads to a page that does,
+// and nothing is logged as an error. Screenshots of the index, a run and a
+// diff are kept in testdata/artifacts/.
+func TestSiteInChromium(t *testing.T) {
+	browser := chromium(t)
+	site := filepath.Join(t.TempDir(), "site")
+	if _, err := report.Publish(copyRoot(t), site); err != nil {
+		t.Fatal(err)
+	}
+	index, err := filepath.Abs(filepath.Join(site, report.HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+
+	var mu sync.Mutex
+	var problems []string
+	if err := chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+				problems = append(problems, fmt.Sprintf("console.%s", ev.Type))
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError {
+				problems = append(problems, fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		}
+	}); err != nil {
+		t.Fatalf("start %s: %v", browser, err)
+	}
+
+	start := (&url.URL{Scheme: "file", Path: index}).String()
+	queue, seen := []string{start}, map[string]bool{start: true}
+	pages := map[string]sitePage{}
+	for len(queue) > 0 {
+		page := queue[0]
+		queue = queue[1:]
+		if err := chromedp.Do(bctx, chromedp.Navigate(page)); err != nil {
+			t.Errorf("open %s: %v", page, err)
+			continue
+		}
+		facts, err := chromedp.Run(bctx, chromedp.Evaluate[sitePage](sitePageJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("read %s: %v", page, err)
+			continue
+		}
+		rel := strings.TrimPrefix(page, (&url.URL{Scheme: "file", Path: site}).String()+"/")
+		pages[rel] = facts
+		if facts.Title == "" || facts.H1 == "" {
+			t.Errorf("%s has no title or heading: did it open? (%+v)", rel, facts)
+		}
+		for _, img := range facts.Images {
+			if img.NaturalWidth <= 0 {
+				t.Errorf("%s: image %s did not load", rel, img.Src)
+			}
+		}
+		base, _ := url.Parse(page)
+		for _, href := range facts.Links {
+			if strings.HasPrefix(href, "#") {
+				continue
+			}
+			u, err := url.Parse(href)
+			if err != nil || u.IsAbs() || strings.HasPrefix(href, "/") {
+				t.Errorf("%s links to %q: not a relative link", rel, href)
+				continue
+			}
+			target := base.ResolveReference(u)
+			target.Fragment = ""
+			if !strings.HasPrefix(target.Path, site+"/") {
+				t.Errorf("%s links to %q, outside the site", rel, href)
+				continue
+			}
+			if _, err := os.Stat(target.Path); err != nil {
+				t.Errorf("%s links to %q, which does not exist", rel, href)
+				continue
+			}
+			if s := target.String(); strings.HasSuffix(target.Path, ".html") && !seen[s] {
+				seen[s] = true
+				queue = append(queue, s)
+			}
+		}
+		switch {
+		case rel == "index.html", strings.HasSuffix(rel, "9e8d7c6/index.html"), strings.HasSuffix(rel, "9e8d7c6/diff/index.html"):
+			shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(60))
+			if err != nil {
+				t.Fatalf("screenshot of %s: %v", rel, err)
+			}
+			keep(t, "site-"+strings.NewReplacer("/", "-", ".html", ".jpg").Replace(rel), shot)
+		}
+	}
+
+	// 1 index, 5 run reports, 3 diffs.
+	if len(pages) != 9 {
+		t.Errorf("walked %d pages, want 9: %v", len(pages), keys(pages))
+	}
+	if idx := pages["index.html"]; len(idx.Images) != 2 {
+		t.Errorf("index shows %d images, want the 2 trend charts", len(idx.Images))
+	}
+	if d := pages["runs/diff-20240602T120000Z-9e8d7c6/diff/index.html"]; len(d.Images) != 4 || !strings.Contains(d.Title, "→") {
+		t.Errorf("diff page: %d images (want 4 overlay charts), title %q", len(d.Images), d.Title)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser reported: %s", p)
+	}
+}
