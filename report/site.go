@@ -48,6 +48,8 @@ type siteRun struct {
 	set   *results.Set
 	study *analysis.Study
 	err   error
+	// inputs fingerprints the run directory ("" when it cannot be read).
+	inputs string
 	// prev is the previous readable run of the same matrix (nil: none);
 	// diff its diff against this one.
 	prev *siteRun
@@ -63,9 +65,11 @@ type siteRun struct {
 //
 // Publishing is idempotent: pages and charts are deterministic functions of
 // the results, a file is written only when its bytes change, and files of
-// runs no longer under root are removed (only .html, .md and .png files in
-// the site's own folders). A siteDir that exists, is not empty and is not a
-// scalebench site is refused.
+// runs no longer under root are removed (only .html, .md, .png and stamp
+// files in the site's own folders). A run's folder whose inputs (its
+// results, the previous run's, the scalebench binary) are those recorded in
+// its stamp file is not rendered again. A siteDir that exists, is not empty
+// and is not a scalebench site is refused.
 func Publish(root, siteDir string) (*SiteSummary, error) {
 	if err := checkSiteDir(siteDir); err != nil {
 		return nil, err
@@ -79,6 +83,9 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 	for i, ref := range refs {
 		r := &siteRun{ref: ref}
 		r.set, r.err = results.ReadSet(ref.Dir)
+		if r.err == nil {
+			r.inputs, _ = runInputs(ref.Dir)
+		}
 		if r.err != nil {
 			sum.Problems = append(sum.Problems, fmt.Errorf("run %s: %w", ref.Name, r.err))
 		} else {
@@ -101,6 +108,15 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 		}
 	}
 	w := newFileWriter(siteDir)
+	fp := binaryFingerprint()
+	// key is the cache key of a folder rendered from runs (none when a
+	// fingerprint is missing: render it).
+	key := func(kind string, parts ...string) string {
+		if fp == "" || slices.Contains(parts, "") {
+			return ""
+		}
+		return cacheKey(append([]string{siteFormat, fp, kind}, parts...)...)
+	}
 	var trends []trendCharts
 	for _, m := range matrices(runs) {
 		tc, err := buildTrends(m, runs)
@@ -119,17 +135,32 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 		if r.set == nil {
 			continue
 		}
-		if err := writeRunPage(w, r); err != nil {
-			r.err = err
-			sum.Problems = append(sum.Problems, fmt.Errorf("run %s: %w", r.ref.Name, err))
-			continue
+		dir := SiteRunsDir + "/" + r.ref.Name
+		prev, prevInputs := "none", "none"
+		if r.prev != nil {
+			prev, prevInputs = r.prev.ref.Name+" "+runLabel(r.prev.ref), r.prev.inputs
+		}
+		if k := key("run", r.inputs, prev); !w.cached(dir, k) {
+			if err := writeRunPage(w, r); err != nil {
+				r.err = err
+				sum.Problems = append(sum.Problems, fmt.Errorf("run %s: %w", r.ref.Name, err))
+				continue
+			}
+			if err := w.stamp(dir, k, SiteDiffDir); err != nil {
+				return nil, err
+			}
 		}
 		sum.Reports++
 		if r.diff != nil {
-			dir := SiteRunsDir + "/" + r.ref.Name + "/" + SiteDiffDir
+			dir := dir + "/" + SiteDiffDir
 			links := DiffLinks{Old: "../../" + pathEscape(r.prev.ref.Name) + "/" + HTMLFile, New: "../" + HTMLFile, Up: "../../../" + HTMLFile}
-			if err := renderDiff(w, dir, r.diff, links); err != nil {
-				return nil, fmt.Errorf("diff of run %s: %w", r.ref.Name, err)
+			if k := key("diff", prevInputs, r.inputs, prev, r.ref.Name); !w.cached(dir, k) {
+				if err := renderDiff(w, dir, r.diff, links); err != nil {
+					return nil, fmt.Errorf("diff of run %s: %w", r.ref.Name, err)
+				}
+				if err := w.stamp(dir, k); err != nil {
+					return nil, err
+				}
 			}
 			sum.Diffs++
 		}
@@ -142,7 +173,7 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 		return nil, err
 	}
 	for _, dir := range []string{SiteRunsDir, ChartsDir} {
-		if err := w.prune(dir, ".html", ".md", ".png"); err != nil {
+		if err := w.prune(dir, ".html", ".md", ".png", stampFile); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"scalebench/report"
+	"scalebench/results"
 )
 
 // copyRoot copies the diff fixtures into a fresh results root.
@@ -137,6 +138,75 @@ func TestPublish(t *testing.T) {
 			if !f.mod.Equal(past) || !bytes.Equal(f.data, files[rel].data) {
 				t.Errorf("%s rewritten or changed", rel)
 			}
+		}
+	})
+
+	t.Run("rendering again gives the same bytes", func(t *testing.T) {
+		// Without the stamps every page and chart is rendered again.
+		past := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+		for rel := range files {
+			if strings.HasSuffix(rel, "/.stamp") {
+				if err := os.Remove(filepath.Join(site, rel)); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err := os.Chtimes(filepath.Join(site, rel), past, past); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again := publish(t, root, site)
+		stamps := 0
+		for rel := range files {
+			if strings.HasSuffix(rel, "/.stamp") {
+				stamps++
+			}
+		}
+		if stamps != 8 || again.Written != stamps || again.Removed != 0 {
+			t.Errorf("re-render: %d written, %d removed; want only the %d stamps (of 8 folders) written", again.Written, again.Removed, stamps)
+		}
+		for rel, f := range snapshot(t, site) {
+			if !bytes.Equal(f.data, files[rel].data) {
+				t.Errorf("%s differs after rendering again: rendering is not deterministic", rel)
+			}
+			if !strings.HasSuffix(rel, "/.stamp") && !f.mod.Equal(past) {
+				t.Errorf("%s rewritten with the same bytes", rel)
+			}
+		}
+	})
+
+	t.Run("a changed or damaged run is rendered again", func(t *testing.T) {
+		name := "diff-20240602T120000Z-9e8d7c6"
+		chart := filepath.Join(site, "runs", name, "charts", "run1-rps.png")
+		if err := os.Remove(chart); err != nil {
+			t.Fatal(err)
+		}
+		publish(t, root, site)
+		if _, err := os.Stat(chart); err != nil {
+			t.Errorf("a chart deleted from the site was not drawn again: %v", err)
+		}
+		cell := filepath.Join(root, name, "cells", "run1-s1-u2-r1.json")
+		c, err := results.ReadCell(cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Error = "edited after the run"
+		if err := results.WriteCell(filepath.Join(root, name), c); err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, site)
+		publish(t, root, site)
+		after := snapshot(t, site)
+		for _, rel := range []string{"runs/" + name + "/report.md", "runs/" + name + "/.stamp", "runs/" + name + "/diff/.stamp", "runs/diff-20240603T120000Z-5a4b3c2/diff/.stamp"} {
+			if bytes.Equal(before[rel].data, after[rel].data) {
+				t.Errorf("%s did not change after a cell of %s changed", rel, name)
+			}
+		}
+		if !bytes.Contains(after["runs/"+name+"/report.md"].data, []byte("edited after the run")) {
+			t.Error("the run's report does not show the edited cell")
+		}
+		if !bytes.Equal(before["runs/other-20240604T120000Z-3f2d0e1/.stamp"].data, after["runs/other-20240604T120000Z-3f2d0e1/.stamp"].data) {
+			t.Error("an unrelated run was rendered again")
 		}
 	})
 

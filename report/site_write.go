@@ -131,9 +131,7 @@ func (w *fileWriter) prune(dir string, exts ...string) error {
 			continue
 		}
 		if entries, err := os.ReadDir(d); err == nil && len(entries) == 0 {
-			if err := os.Remove(d); err == nil {
-				w.removed++
-			}
+			os.Remove(d)
 		}
 	}
 	return nil
