@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"os"
 	"path/filepath"
 
 	"scalebench/analysis"
@@ -239,6 +240,9 @@ func DiffMarkdown(d *analysis.Diff, charts []*plots.Chart, links DiffLinks) []by
 // earlier rendering that are no longer drawn are removed. Charts that
 // cannot be drawn are left out and named in the report's warnings.
 func RenderDiff(d *analysis.Diff, outDir string, links DiffLinks) error {
+	if err := checkDiffDir(outDir); err != nil {
+		return err
+	}
 	w := newFileWriter(outDir)
 	if err := renderDiff(w, "", d, links); err != nil {
 		return err
@@ -271,4 +275,16 @@ func renderDiff(w *fileWriter, dir string, d *analysis.Diff, links DiffLinks) er
 		return err
 	}
 	return w.write(join(DiffHTMLFile), page)
+}
+
+// checkDiffDir refuses a folder with an index.html that is not a diff
+// report's (a run's report, say), whose charts rendering would prune.
+func checkDiffDir(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, HTMLFile)); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, DiffMarkdownFile)); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s holds an index.html that is not a diff report (no %s beside it): give a new folder for the diff report", dir, DiffMarkdownFile)
 }

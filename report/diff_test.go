@@ -390,3 +390,24 @@ func names(runs []report.RunRef) []string {
 	}
 	return out
 }
+
+// A diff report never lands in a folder holding another page (a run's
+// report), whose charts it would prune; a scalebench report folder is no
+// site either.
+func TestOutputFoldersOfOthersAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := report.Render(readFixture(t, "diff-20240601T120000Z-3f2c1ab"), dir); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	d := analysis.Compare(readFixture(t, "diff-20240601T120000Z-3f2c1ab"), readFixture(t, "diff-20240602T120000Z-9e8d7c6"))
+	if err := report.RenderDiff(d, dir, report.DiffLinks{}); err == nil || !strings.Contains(err.Error(), "not a diff report") {
+		t.Errorf("RenderDiff into a report folder: error %v, want a refusal", err)
+	}
+	if _, err := report.Publish(diffRoot, dir); err == nil || !strings.Contains(err.Error(), "holds no scalebench site") {
+		t.Errorf("Publish into a report folder: error %v, want a refusal", err)
+	}
+	if after := snapshot(t, dir); len(after) != len(before) {
+		t.Errorf("the report folder changed: %d files, was %d", len(after), len(before))
+	}
+}

@@ -165,7 +165,7 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 			sum.Diffs++
 		}
 	}
-	page, err := HTMLPage("scalebench runs", siteIndex(runs, trends, sum.Problems))
+	page, err := HTMLPage(siteTitle, siteIndex(runs, trends, sum.Problems))
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +182,13 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 	return sum, nil
 }
 
+// siteTitle is the index's title; siteHeading its heading as HTML, which
+// marks a folder as a scalebench site.
+const (
+	siteTitle   = "scalebench runs"
+	siteHeading = `<h1 id="scalebench-runs">scalebench runs</h1>`
+)
+
 // checkSiteDir refuses a folder that holds something other than a
 // scalebench site, so publishing never prunes files it did not make.
 func checkSiteDir(dir string) error {
@@ -193,8 +200,8 @@ func checkSiteDir(dir string) error {
 		return fmt.Errorf("read site folder %s: %w", dir, err)
 	}
 	index, err := os.ReadFile(filepath.Join(dir, HTMLFile))
-	if err != nil || !bytes.Contains(index, []byte(`<meta name="generator" content="scalebench">`)) {
-		return fmt.Errorf("site folder %s is not empty and holds no scalebench site (no index.html made by scalebench): give a new or empty folder", dir)
+	if err != nil || !bytes.Contains(index, []byte(`<meta name="generator" content="scalebench">`)) || !bytes.Contains(index, []byte(siteHeading)) {
+		return fmt.Errorf("site folder %s is not empty and holds no scalebench site (no index.html made by scalebench publish): give a new or empty folder", dir)
 	}
 	return nil
 }
@@ -363,7 +370,7 @@ func siteIndex(runs []*siteRun, trends []trendCharts, problems []error) []byte {
 		fmt.Fprintf(&b, format, args...)
 		b.WriteByte('\n')
 	}
-	line("# scalebench runs")
+	line("# %s", siteTitle)
 	line("")
 	ms := matrices(runs)
 	line("%d %s of %d %s, newest first. Each run links to its report and to its diff against the previous run of the same matrix.",

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"scalebench/analysis"
@@ -52,6 +54,9 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	oldDir, newDir, err := diffDirs(e, *root, pos[0], pos[1])
 	if err != nil {
 		return err
+	}
+	if sameDir(oldDir, newDir) {
+		return usageError{fmt.Errorf("OLD and NEW are the same run, %s: give two different runs", newDir)}
 	}
 	oldSet, err := readSet(oldDir)
 	if err != nil {
@@ -143,4 +148,14 @@ func readSet(dir string) (*results.Set, error) {
 		return nil, fmt.Errorf("read results in %s: %w (give a run directory: the one holding run.json and cells/)", dir, err)
 	}
 	return set, nil
+}
+
+// sameDir reports whether a and b name the same directory.
+func sameDir(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA != nil || errB != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return os.SameFile(sa, sb)
 }
