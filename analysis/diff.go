@@ -86,8 +86,12 @@ type Diff struct {
 	// old matrix's order), scale and load.
 	Cells []CellDiff
 	// OnlyOld and OnlyNew are the keys of cells with usable results on one
-	// side only.
+	// side and none at all on the other (not planned, or not run yet).
 	OnlyOld, OnlyNew []string
+	// Lost are the cells measured in old whose every cell in new failed,
+	// was aborted or recorded no load: a regression however the metrics
+	// look. Recovered are the reverse.
+	Lost, Recovered []LostCell
 	// Scales compare each scale's peak throughput and knee (pooled over
 	// runs, as the report does), by ascending scale.
 	Scales []ScaleDiff
@@ -101,6 +105,14 @@ type Diff struct {
 	// OldStudy and NewStudy are the two sets' analyses (default thresholds,
 	// as in their reports).
 	OldStudy, NewStudy *Study
+}
+
+// LostCell is a cell key measured on one side only because its cells on
+// the other side failed.
+type LostCell struct {
+	// Key is the cell key; Reason the failed side's first error (it may come
+	// from the target: escape it when rendering).
+	Key, Reason string
 }
 
 // CellDiff is one matched cell key.
@@ -206,18 +218,26 @@ func CompareWith(old, new *results.Set, opt DiffOptions) *Diff {
 		OldStudy: Analyze(old), NewStudy: Analyze(new),
 	}
 	d.Setup = setupDiffs(&old.Run, &new.Run)
-	ko, oldByKey := d.usable(old, "old")
-	kn, newByKey := d.usable(new, "new")
+	ko, oldByKey, oldBroken := d.usable(old, "old")
+	kn, newByKey, newBroken := d.usable(new, "new")
 	for _, k := range ko {
 		cn, ok := newByKey[k]
-		if !ok {
+		switch {
+		case ok:
+			d.Cells = append(d.Cells, d.cell(k, oldByKey[k], cn))
+		case newBroken[k] != "":
+			d.Lost = append(d.Lost, LostCell{Key: k, Reason: newBroken[k]})
+		default:
 			d.OnlyOld = append(d.OnlyOld, k)
-			continue
 		}
-		d.Cells = append(d.Cells, d.cell(k, oldByKey[k], cn))
 	}
 	for _, k := range kn {
-		if _, ok := oldByKey[k]; !ok {
+		if _, ok := oldByKey[k]; ok {
+			continue
+		}
+		if oldBroken[k] != "" {
+			d.Recovered = append(d.Recovered, LostCell{Key: k, Reason: oldBroken[k]})
+		} else {
 			d.OnlyNew = append(d.OnlyNew, k)
 		}
 	}
@@ -250,18 +270,24 @@ func (d *Diff) warnf(format string, args ...any) {
 }
 
 // usable groups a set's usable cells by key, keys in the set's order;
-// failed, aborted and unrecorded cells are left out with a warning.
-func (d *Diff) usable(set *results.Set, side string) ([]string, map[string][]*results.Cell) {
-	var keys []string
-	by := map[string][]*results.Cell{}
+// failed, aborted and unrecorded cells are left out with a warning, and
+// broken gives the first reason per key.
+func (d *Diff) usable(set *results.Set, side string) (keys []string, by map[string][]*results.Cell, broken map[string]string) {
+	by, broken = map[string][]*results.Cell{}, map[string]string{}
 	for i := range set.Cells {
 		c := &set.Cells[i]
+		var why string
 		switch {
 		case c.Status != results.CellOK:
-			d.warnf("%s cell %s %s (%s): left out", side, c.Cell.ID, cmp.Or(c.Status, "has no status"), orNone(c.Error))
-			continue
+			why = fmt.Sprintf("%s: %s", cmp.Or(c.Status, "no status"), orNone(c.Error))
 		case c.Load == nil:
-			d.warnf("%s cell %s has no load record: left out", side, c.Cell.ID)
+			why = "no load record"
+		}
+		if why != "" {
+			d.warnf("%s cell %s left out (%s)", side, c.Cell.ID, why)
+			if k := c.Cell.Key(); broken[k] == "" {
+				broken[k] = why
+			}
 			continue
 		}
 		if c.Load.Check.GeneratorBound {
@@ -273,7 +299,7 @@ func (d *Diff) usable(set *results.Set, side string) ([]string, map[string][]*re
 		}
 		by[k] = append(by[k], c)
 	}
-	return keys, by
+	return keys, by, broken
 }
 
 // cell compares the cells of one key.

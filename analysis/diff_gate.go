@@ -29,6 +29,9 @@ type Regression struct {
 	Where string
 	// Change is the change found.
 	Change Change
+	// Lost is set, instead of Change, for a cell measured in old whose
+	// cells failed in new: why they failed.
+	Lost string
 }
 
 // Worsening is how much the change made things worse, in the units of
@@ -128,8 +131,17 @@ func badSign(m Metric) string {
 
 // Regressions lists the significant changes of d beyond limits: per cell
 // for the cell metrics, per scale for peak throughput, in d's order.
+//
+// Any limit also makes every lost cell (measured in old, failed in new) a
+// regression: a target that stopped answering has regressed whatever the
+// limits say.
 func (d *Diff) Regressions(limits []Limit) []Regression {
 	var out []Regression
+	if len(limits) > 0 {
+		for _, l := range d.Lost {
+			out = append(out, Regression{Where: l.Key, Lost: l.Reason})
+		}
+	}
 	for _, l := range limits {
 		if l.Metric == MetricPeak {
 			for i := range d.Scales {

@@ -294,17 +294,38 @@ func TestDiffMismatch(t *testing.T) {
 	}
 }
 
-// Failed cells are left out with a warning and listed as one-sided.
-func TestDiffLeavesOutFailedCells(t *testing.T) {
+// A cell measured in old whose cells failed in new is lost: a regression
+// under any limit; the other way round it is recovered. Cells missing
+// altogether are only one-sided.
+func TestDiffLostCells(t *testing.T) {
 	old := analysistest.Generate(diffModel(11))
 	new := analysistest.Generate(diffModel(12))
 	new.Cells[0].Status, new.Cells[0].Error, new.Cells[0].Load = results.CellFailed, "scale model to 1: refused", nil
+	new.Cells = new.Cells[:len(new.Cells)-1]
+	key, last := old.Cells[0].Cell.Key(), old.Cells[len(old.Cells)-1].Cell.Key()
 	d := analysis.Compare(old, new)
-	if len(d.OnlyOld) != 1 || d.OnlyOld[0] != old.Cells[0].Cell.Key() {
-		t.Errorf("only old %v, want the failed cell's key %s", d.OnlyOld, old.Cells[0].Cell.Key())
+	if len(d.Lost) != 1 || d.Lost[0].Key != key || d.Lost[0].Reason != "failed: scale model to 1: refused" {
+		t.Errorf("lost %+v, want %s with its reason", d.Lost, key)
+	}
+	if len(d.OnlyOld) != 1 || d.OnlyOld[0] != last || len(d.Cells) != 4 {
+		t.Errorf("only old %v (want %s), %d cells compared (want 4)", d.OnlyOld, last, len(d.Cells))
 	}
 	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "refused") {
 		t.Errorf("warnings %q should name the failed cell and why", d.Warnings)
+	}
+	if regs := d.Regressions(nil); len(regs) != 0 {
+		t.Errorf("regressions without limits: %+v", regs)
+	}
+	regs := d.Regressions(mustLimits(t, "p99=+1000%"))
+	if len(regs) != 1 || regs[0].Where != key || regs[0].Lost == "" {
+		t.Errorf("regressions %+v; want the lost cell", regs)
+	}
+	back := analysis.Compare(new, old)
+	if len(back.Recovered) != 1 || back.Recovered[0].Key != key || len(back.Lost) != 0 {
+		t.Errorf("reversed: recovered %+v lost %+v", back.Recovered, back.Lost)
+	}
+	if regs := back.Regressions(mustLimits(t, "p99=+1000%")); len(regs) != 0 {
+		t.Errorf("reversed diff has regressions %+v", regs)
 	}
 }
 

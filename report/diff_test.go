@@ -411,3 +411,27 @@ func TestOutputFoldersOfOthersAreRefused(t *testing.T) {
 		t.Errorf("the report folder changed: %d files, was %d", len(after), len(before))
 	}
 }
+
+// A cell that ran before and failed now is in the verdict and, under any
+// limit, a regression whose line says why it failed.
+func TestLostCellText(t *testing.T) {
+	old := readFixture(t, "diff-20240601T120000Z-3f2c1ab")
+	new := readFixture(t, "diff-20240603T120000Z-5a4b3c2")
+	new.Cells[1].Status, new.Cells[1].Error, new.Cells[1].Load = results.CellFailed, "the target never answered", nil
+	d := analysis.Compare(old, new)
+	v := report.Verdict(d)
+	if len(v.Worse) != 1 || v.Worse[0] != "1 cell measured before failed (run1-s1-u8)" {
+		t.Errorf("worse %q", v.Worse)
+	}
+	limits, err := analysis.ParseLimits("p95=+10%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regs := d.Regressions(limits)
+	if len(regs) != 1 {
+		t.Fatalf("regressions %+v; want the lost cell", regs)
+	}
+	if got, want := report.RegressionText(regs[0]), "run1-s1-u8 was measured in old and failed in new (failed: the target never answered)"; got != want {
+		t.Errorf("regression text %q, want %q", got, want)
+	}
+}

@@ -51,6 +51,13 @@ func Verdict(d *analysis.Diff) DiffVerdict {
 			v.Same = append(v.Same, fmt.Sprintf("%s in %s", name, ofCells(same, n)))
 		}
 	}
+	if n := len(d.Lost); n > 0 {
+		v.Worse = append(v.Worse, fmt.Sprintf("%d %s measured before failed (%s)", n, plural(n, "cell"), lostKeys(d.Lost)))
+	}
+	if n := len(d.Recovered); n > 0 {
+		v.Better = append(v.Better, fmt.Sprintf("%d %s that had failed %s measured (%s)", n, plural(n, "cell"),
+			map[bool]string{true: "was", false: "were"}[n == 1], lostKeys(d.Recovered)))
+	}
 	var sameScales []string
 	for i := range d.Scales {
 		s := &d.Scales[i]
@@ -316,4 +323,12 @@ func liveTests(d *analysis.Diff) int {
 		}
 	}
 	return n
+}
+
+func lostKeys(ls []analysis.LostCell) string {
+	var keys []string
+	for _, l := range ls {
+		keys = append(keys, l.Key)
+	}
+	return strings.Join(keys, ", ")
 }

@@ -461,6 +461,8 @@ func verdictCounts(d *analysis.Diff) string {
 			count(&d.Scales[i].Peak)
 		}
 	}
+	worse += len(d.Lost)
+	better += len(d.Recovered)
 	if worse+better == 0 {
 		return "no significant change"
 	}

@@ -167,6 +167,9 @@ func shortOf(r RunRef) string {
 // RegressionText describes a regression beyond a --fail-on limit in one
 // line: "run1-s1-u8 p95 933 ms → 2.57 s (+175%, p<0.001), limit p95=+10%".
 func RegressionText(r analysis.Regression) string {
+	if r.Lost != "" {
+		return fmt.Sprintf("%s was measured in old and failed in new (%s)", r.Where, clip(r.Lost, 300))
+	}
 	ch := &r.Change
 	unit := ""
 	if ch.Metric.HigherIsBetter() {

@@ -80,19 +80,21 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	if *out != "" {
 		fmt.Fprintf(e.stdout, "\ndiff report: %s\n", report.DiffIndexPath(*out))
 	}
-	if len(limits) == 0 {
-		return nil
-	}
 	regs := d.Regressions(limits)
 	if len(regs) == 0 {
-		fmt.Fprintf(e.stdout, "\n--fail-on %s: no significant regression beyond the limits\n", *failOn)
+		if len(d.Cells) == 0 {
+			return fmt.Errorf("no cell was measured on both sides, so nothing was compared (see the warnings above)")
+		}
+		if len(limits) > 0 {
+			fmt.Fprintf(e.stdout, "\n--fail-on %s: no significant regression beyond the limits\n", *failOn)
+		}
 		return nil
 	}
 	var lines []string
 	for _, r := range regs {
 		lines = append(lines, "  "+report.RegressionText(r))
 	}
-	return regressionError{fmt.Errorf("%d significant %s beyond --fail-on %s:\n%s",
+	return regressionError{fmt.Errorf("%d %s with --fail-on %s (significant changes beyond a limit, or cells that failed):\n%s",
 		len(regs), map[bool]string{true: "regression", false: "regressions"}[len(regs) == 1], *failOn, strings.Join(lines, "\n"))}
 }
 
