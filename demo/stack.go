@@ -102,6 +102,7 @@ type Stack struct {
 
 	docker    *dockerctl.Client
 	ownDocker bool
+	owner     string
 	keepImage bool
 	logf      func(format string, args ...any)
 
@@ -114,9 +115,10 @@ var projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // Up builds the demo image, starts the api and opts.Models model replicas
 // labelled as compose project opts.Project (services "api" and "model"),
 // and waits until the api answers on 127.0.0.1 with every model connected.
-// Leftovers of an earlier demo stack of the same project are removed
-// first; containers of that project not made by the demo are an error. On
-// failure everything created is removed again.
+// Leftovers of an earlier demo stack of the same project (its owner
+// process is gone) are removed first; a stack another scalebench process is
+// still running, or containers of that project not made by the demo, are an
+// error. On failure everything created is removed again.
 func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	if opts.Project == "" {
 		opts.Project = DefaultProject
@@ -141,6 +143,7 @@ func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		docker:    opts.Docker,
 		keepImage: opts.KeepImage,
 		logf:      opts.Log,
+		owner:     ownerID(),
 	}
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
@@ -151,7 +154,7 @@ func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 		}
 		s.ownDocker = true
 	}
-	if err := s.checkForeign(ctx); err != nil {
+	if err := s.checkProject(ctx); err != nil {
 		if s.ownDocker {
 			s.docker.Close()
 		}
@@ -186,8 +189,9 @@ func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	return s, nil
 }
 
-// checkForeign refuses a project that has containers the demo did not make.
-func (s *Stack) checkForeign(ctx context.Context) error {
+// checkProject refuses a project that has containers the demo did not
+// make, or a demo stack another live scalebench process is running.
+func (s *Stack) checkProject(ctx context.Context) error {
 	all, err := s.docker.API().ContainerList(ctx, container.ListOptions{All: true,
 		Filters: labelFilter(dockerctl.LabelProject + "=" + s.Project)})
 	if err != nil {
@@ -202,6 +206,13 @@ func (s *Stack) checkForeign(ctx context.Context) error {
 	if len(foreign) > 0 {
 		return fmt.Errorf("compose project %s already has containers the demo did not create (%s): pick another project name for the demo, or take that project down first (docker-compose -p %s down)",
 			s.Project, strings.Join(foreign, ", "), s.Project)
+	}
+	for _, c := range all {
+		if owner := c.Labels[LabelDemoOwner]; otherLiveOwner(owner) {
+			return fmt.Errorf("demo project %s is in use: %s belongs to a demo stack of %s, which is still running; wait for it to finish or use another project name. "+
+				"If it is a leftover, remove it with: docker rm -f $(docker ps -aq --filter label=%s=%s --filter label=%s)",
+				s.Project, strings.TrimPrefix(firstName(c.Names), "/"), describeOwner(owner), dockerctl.LabelProject, s.Project, LabelDemo)
+		}
 	}
 	return nil
 }
@@ -259,6 +270,7 @@ func (s *Stack) createNetwork(ctx context.Context, moduleDir string) error {
 			dockerctl.LabelProject: s.Project,
 			labelNetwork:           "default",
 			LabelDemo:              "1",
+			LabelDemoOwner:         s.owner,
 		},
 	})
 	if err != nil {
@@ -358,6 +370,7 @@ func (s *Stack) create(ctx context.Context, opts StackOptions, svc service) (str
 			dockerctl.LabelOneoff:     "False",
 			dockerctl.LabelConfigHash: configHash(s.Image, svc),
 			LabelDemo:                 "1",
+			LabelDemoOwner:            s.owner,
 		},
 	}
 	if dir := workingDir(opts.ModuleDir); dir != "" {
