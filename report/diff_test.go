@@ -435,3 +435,39 @@ func TestLostCellText(t *testing.T) {
 		t.Errorf("regression text %q, want %q", got, want)
 	}
 }
+
+// With repeats the cells' own values are compared, and with too few of
+// them to ever reach α the text says so instead of printing a change.
+func TestDiffTextRepeats(t *testing.T) {
+	tests := []struct {
+		name    string
+		repeats int
+		want    []string
+		not     []string
+	}{
+		{"too few", 3, []string{"(p=1 n=3+3)²", "² too few repeats to detect a difference at α=0.05: 4 per side are needed (set repeat: 4)"},
+			[]string{"¹ per-second", "re:\\s[-+]\\d+(\\.\\d)?%\\s+\\(p"}},
+		{"enough", 5, []string{"n=5+5)\n", "run1-s1-u24   6.", "throughput in 2 of 6 cells (down to -"}, []string{"²", "¹ per-second"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mo, mn := smallModel(21), slowModel(22)
+			mo.Repeat, mn.Repeat = tt.repeats, tt.repeats
+			text := string(report.DiffText(analysis.Compare(analysistest.Generate(mo), analysistest.Generate(mn))))
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text lacks %q:\n%s", w, text)
+				}
+			}
+			for _, n := range tt.not {
+				re, ok := strings.CutPrefix(n, "re:")
+				if !ok {
+					re = regexp.QuoteMeta(n)
+				}
+				if regexp.MustCompile(re).MatchString(text) {
+					t.Errorf("text has %q:\n%s", n, text)
+				}
+			}
+		})
+	}
+}
