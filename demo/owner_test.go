@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 
 	"scalebench/dockerctl"
 )
@@ -78,6 +80,9 @@ func TestStackOwnership(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() {
+				c.API().ContainerRemove(context.Background(), old.ID, container.RemoveOptions{Force: true})
+			})
 			s, err := Up(ctx, StackOptions{Docker: c, Project: project, Binary: bin})
 			if tt.refused {
 				if err == nil || !strings.Contains(err.Error(), "process 1 on this machine") {
@@ -85,6 +90,12 @@ func TestStackOwnership(t *testing.T) {
 				}
 				if _, err := c.API().ContainerInspect(ctx, old.ID); err != nil {
 					t.Errorf("the live owner's container is gone after a refused Up: %v", err)
+				}
+				if err := Purge(ctx, c, project); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.API().ContainerInspect(ctx, old.ID); err != nil {
+					t.Errorf("Purge removed a stack whose owner still runs: %v", err)
 				}
 				return
 			}
@@ -99,5 +110,37 @@ func TestStackOwnership(t *testing.T) {
 				t.Errorf("new stack's owner label %q, want %q", got, ownerID())
 			}
 		})
+	}
+}
+
+// TestFailedUpSparesAnotherStack races two stacks of one project: the
+// other's network appears before this one's; the failed Up must remove
+// only what it made itself.
+func TestFailedUpSparesAnotherStack(t *testing.T) {
+	c := engine(t)
+	bin := buildApp(t)
+	host, _ := os.Hostname()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	project := testProject(t)
+	t.Cleanup(func() { Purge(context.Background(), c, project) })
+	other, err := c.API().NetworkCreate(ctx, project+"_default", network.CreateOptions{Labels: map[string]string{
+		dockerctl.LabelProject: project, LabelDemo: "1", LabelDemoOwner: host + "/1",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.API().NetworkRemove(context.Background(), other.ID) })
+
+	_, err = Up(ctx, StackOptions{Docker: c, Project: project, Binary: bin})
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("Up while another stack holds the network: %v, want a create-network error", err)
+	}
+	if _, err := c.API().NetworkInspect(ctx, other.ID, network.InspectOptions{}); err != nil {
+		t.Errorf("the failed Up removed the other stack's network: %v", err)
+	}
+	imgs, err := c.API().ImageList(ctx, image.ListOptions{Filters: labelFilter(LabelDemoProject + "=" + project)})
+	if err != nil || len(imgs) != 0 {
+		t.Errorf("the failed Up left its image: %v %v", imgs, err)
 	}
 }

@@ -165,7 +165,7 @@ func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 			err = errors.Join(err, s.Down(ctx))
 		}
 	}()
-	if err := s.purge(ctx, false); err != nil {
+	if err := purge(ctx, s.docker, scope{project: s.Project}, s.logf); err != nil {
 		return nil, fmt.Errorf("remove the leftovers of demo project %s: %w", s.Project, err)
 	}
 	if err := s.buildImage(ctx, opts); err != nil {
@@ -248,7 +248,7 @@ func (s *Stack) buildImage(ctx context.Context, opts StackOptions) error {
 		Files:      map[string]string{"/demoapp": bin},
 		Entrypoint: []string{"/demoapp"},
 		Expose:     []string{fmt.Sprintf("%d/tcp", apiPort)},
-		Labels:     map[string]string{LabelDemo: "1", LabelDemoProject: s.Project},
+		Labels:     map[string]string{LabelDemo: "1", LabelDemoProject: s.Project, LabelDemoOwner: s.owner},
 	})
 	if err != nil {
 		return fmt.Errorf("demo stack: %w", err)
@@ -465,8 +465,9 @@ func fetchHealth(ctx context.Context, baseURL string) (healthResponse, error) {
 }
 
 // Down removes the stack's containers (model replicas added by scaling
-// included), its network and, unless KeepImage was set, its image. It is
-// safe to call more than once and after ctx was canceled (Ctrl-C): the
+// included: they carry its labels), its network and, unless KeepImage was
+// set, its image; nothing another stack made, even of the same project. It
+// is safe to call more than once and after ctx was canceled (Ctrl-C): the
 // removal then runs on its own, bounded by one minute.
 func (s *Stack) Down(ctx context.Context) error {
 	s.mu.Lock()
@@ -476,7 +477,7 @@ func (s *Stack) Down(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	err := s.purge(ctx, !s.keepImage)
+	err := purge(ctx, s.docker, scope{project: s.Project, owner: s.owner, images: !s.keepImage}, s.logf)
 	if err == nil {
 		s.logf("demo stack %s removed", s.Project)
 		s.down = true
@@ -485,8 +486,4 @@ func (s *Stack) Down(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-func (s *Stack) purge(ctx context.Context, image bool) error {
-	return purge(ctx, s.docker, s.Project, image, s.logf)
 }
