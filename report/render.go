@@ -1,7 +1,9 @@
 // Package report writes what a study found: report.md, whose conclusions
 // are plain sentences with their numbers, index.html (the same Markdown
 // through goldmark with embedded CSS), and the charts beside them, in one
-// self-contained folder that works from file:// and any static host.
+// self-contained folder that works from file:// and any static host. It
+// also writes diff reports of two result sets (DiffText, RenderDiff) and the
+// static site of every run under a results root (Publish).
 //
 // It is a pure function of saved results: it must not run load, touch
 // Docker or decide numbers (that is package analysis). Text that came from
