@@ -141,7 +141,8 @@ sb_p50=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["load"]
 
 echo
 echo "Throughput (requests/s; own = the tool's report, target = counted by the target over ${duration}s), $conns connections, zero wait:"
-awk '{own[$1] = own[$1] " " $2; tgt[$1] = tgt[$1] " " $3; if (!($1 in seen)) {order[++n] = $1; seen[$1] = 1}}
+awk '{r = ++runs[$1]; own[$1] = own[$1] " " $2; tgt[$1] = tgt[$1] " " $3; o[$1, r] = $2; g[$1, r] = $3
+		if (!($1 in seen)) {order[++n] = $1; seen[$1] = 1}}
 	function median(s,   a, k, i, j, t) {
 		k = split(s, a, " ")
 		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
@@ -151,11 +152,13 @@ awk '{own[$1] = own[$1] " " $2; tgt[$1] = tgt[$1] " " $3; if (!($1 in seen)) {or
 		printf "  %-11s %10s %10s\n", "tool", "own", "target"
 		for (i = 1; i <= n; i++) {t = order[i]; mo[t] = median(own[t]); mt[t] = median(tgt[t]); printf "  %-11s %10.0f %10.0f\n", t, mo[t], mt[t]}
 		print ""
-		print "Ratios scalebench/peer (own report; target count):"
+		print "Ratios scalebench/peer: of the medians (own report; target count), and the median of each round'"'"'s ratio (target count):"
 		split("wrk:0.85 bombardier:1.0 hey:1.5 locust:", want, " ")
 		for (i = 1; i <= 4; i++) {
 			split(want[i], p, ":")
-			line = sprintf("  vs %-11s %5.2fx; %5.2fx", p[1], mo["scalebench"] / mo[p[1]], mt["scalebench"] / mt[p[1]])
+			rs = ""
+			for (r = 1; r <= runs["scalebench"]; r++) rs = rs " " g["scalebench", r] / g[p[1], r]
+			line = sprintf("  vs %-11s %5.2fx; %5.2fx; per round %5.2fx", p[1], mo["scalebench"] / mo[p[1]], mt["scalebench"] / mt[p[1]], median(rs))
 			if (p[2] != "") line = line sprintf("   (target >= %s)", p[2])
 			print line
 		}
