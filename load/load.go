@@ -48,7 +48,8 @@ type Config struct {
 	// Interval, when set, is called once per closed second, in order and
 	// from the same goroutine as Progress, with that second's histograms
 	// (for interval logs and Locust's history). The histograms are reused
-	// after the call returns: copy what must be kept.
+	// after the call returns: copy what must be kept. Keep it quick (buffer,
+	// do not block on I/O): recording waits while it runs.
 	Interval func(Interval)
 }
 

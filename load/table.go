@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"scalebench/matrix"
 	"scalebench/results"
 )
 
@@ -50,7 +51,7 @@ func WriteTable(w io.Writer, rec *results.Load) error {
 		fmt.Fprintf(&b, "No steady state: the run ended before spawning and warm-up were over (%s).\n", seconds(rec.SteadyStart))
 	}
 	ck := rec.Check
-	if rec.Mode == "rate" {
+	if rec.Mode == matrix.Open {
 		fmt.Fprintf(&b, "Check: %.1f in flight, X %.2f req/s, R %s ms: X·R/N = %.2f; late sends %d, dropped %d; generator CPU %.2f cores.\n",
 			ck.Users, ck.Throughput, tableMs(ck.MeanResponse), ck.Ratio, rec.Late, rec.Dropped, ck.GeneratorCPU)
 	} else {
