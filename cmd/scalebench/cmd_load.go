@@ -73,7 +73,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	live := newLiveLine(e.stderr)
+	live := newLiveLine(e.stderr, cfg.Cell.Mode == matrix.Open)
 	var history, hlog bytes.Buffer
 	lh := load.NewLocustHistory(&history)
 	var hw *load.HlogWriter
@@ -295,10 +295,14 @@ type liveLine struct {
 	w     io.Writer
 	tty   bool
 	shown bool
+	who   string // "users", or "in flight" in open loop
 }
 
-func newLiveLine(w io.Writer) *liveLine {
-	l := &liveLine{w: w}
+func newLiveLine(w io.Writer, open bool) *liveLine {
+	l := &liveLine{w: w, who: "users"}
+	if open {
+		l.who = "in flight"
+	}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			l.tty = true
@@ -308,8 +312,8 @@ func newLiveLine(w io.Writer) *liveLine {
 }
 
 func (l *liveLine) show(p load.Progress) {
-	line := fmt.Sprintf("%6.1fs  %5d users  %10.1f req/s  p95 %8.2f ms  %d failures of %d",
-		p.Elapsed.Seconds(), p.Users, p.RPS, float64(p.P95)/1e6, p.Failures, p.Requests)
+	line := fmt.Sprintf("%6.1fs  %5d %s  %10.1f req/s  p95 %8.2f ms  %d failures of %d",
+		p.Elapsed.Seconds(), p.Users, l.who, p.RPS, float64(p.P95)/1e6, p.Failures, p.Requests)
 	if l.tty {
 		fmt.Fprintf(l.w, "\r\x1b[K%s", line)
 		l.shown = true
