@@ -9,10 +9,11 @@ import (
 // runClosed starts the users at the cell's spawn rate (user k at k/rate
 // seconds; all at once when the rate is not positive), each in its own
 // goroutine, as Locust does.
-func (l *loop) runClosed(wg *sync.WaitGroup) {
+func (l *loop) runClosed(wg *sync.WaitGroup, begin <-chan struct{}) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		<-begin
 		t := time.NewTimer(time.Hour)
 		defer t.Stop()
 		for k, w := range l.workers {

@@ -160,24 +160,26 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 		workers: ws, stopped: &stopped, stopCh: make(chan struct{}),
 	}
 
+	// Start every goroutine first, then the clock: the workers wait for
+	// begin, so creating a thousand of them does not make the first sends late.
+	var wg sync.WaitGroup
+	begin := make(chan struct{})
+	if open {
+		l.runOpen(&wg, begin)
+	} else {
+		l.runClosed(&wg, begin)
+	}
 	start := time.Now()
 	l.start = start
 	col := newCollector(start, steadyStart, eps, rings, l.active)
 	col.progress, col.interval = cfg.Progress, cfg.Interval
 	cpuStart := markCPU()
-
 	colStop := make(chan struct{})
 	colDone := make(chan struct{})
 	go func() { col.run(colStop); close(colDone) }()
+	close(begin)
 
-	var wg sync.WaitGroup
-	if open {
-		l.runOpen(&wg)
-	} else {
-		l.runClosed(&wg)
-	}
-
-	timer := time.NewTimer(cell.Duration)
+	timer := time.NewTimer(cell.Duration - time.Since(start))
 	select {
 	case <-timer.C:
 	case <-ctx.Done():

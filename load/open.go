@@ -36,12 +36,13 @@ func dueBefore(d time.Duration, rate float64) int64 {
 // free up and leaves late. Latency counts from the intended time, so a
 // stalled target shows in the percentiles instead of slowing the sends down
 // (no coordinated omission).
-func (l *loop) runOpen(wg *sync.WaitGroup) {
+func (l *loop) runOpen(wg *sync.WaitGroup, begin <-chan struct{}) {
 	interval := float64(time.Second) / l.cell.Rate
 	for _, w := range l.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-begin
 			l.slot(w, interval)
 		}()
 	}
