@@ -39,23 +39,25 @@ func dueBefore(d time.Duration, rate float64) int64 {
 func (l *loop) runOpen(wg *sync.WaitGroup, begin <-chan struct{}) {
 	interval := float64(time.Second) / l.cell.Rate
 	for _, w := range l.workers {
+		// Each slot holds its first send before the clock starts, so waking
+		// a thousand slots at once does not make the first sends late.
+		first := l.next.Add(1) - 1
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-begin
-			l.slot(w, interval)
+			l.slot(w, interval, first)
 		}()
 	}
 }
 
-func (l *loop) slot(w *worker, interval float64) {
+func (l *loop) slot(w *worker, interval float64, n int64) {
 	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
+	late := false
 	for !l.stopped.Load() {
-		n := l.next.Add(1) - 1
 		due := time.Duration(float64(n) * interval)
-		late := time.Since(l.start)-due > lateAfter
 		if due >= l.cell.Duration {
 			return
 		}
@@ -80,5 +82,9 @@ func (l *loop) slot(w *worker, interval float64) {
 		if !w.ring.push(s, l.stopped) {
 			return
 		}
+		// Claim the next send; it is late when it was due before this slot
+		// was free to take it.
+		n = l.next.Add(1) - 1
+		late = time.Since(l.start)-time.Duration(float64(n)*interval) > lateAfter
 	}
 }
