@@ -17,7 +17,8 @@ import (
 // Options.ReadyURL answers 2xx, within Options.ReadyTimeout.
 //
 // Up: each new replica is a copy of a running replica's configuration with
-// the next container number; replicas are created and started one at a time.
+// the next container number; new replicas are created in parallel and
+// started one at a time, as compose v2 does.
 // A fixed container_name or a fixed published host port is refused before
 // anything is touched. When a new replica fails to start or become healthy,
 // the replicas this call created are stopped and removed again and the error
@@ -172,20 +173,35 @@ func shortImageID(id string) string {
 	return shortID(strings.TrimPrefix(id, "sha256:"))
 }
 
-// createAndStart creates and starts the planned replicas one at a time. It
-// returns the IDs of the containers it created, also on error.
+// createAndStart creates the planned replicas in parallel, then starts them
+// one at a time, in number order, as compose v2 does. It returns the IDs
+// of the containers it created, also on error.
 func (s *ComposeService) createAndStart(ctx context.Context, p *upPlan) ([]string, error) {
+	made := make([]string, len(p.clones))
+	errs := make([]error, len(p.clones))
+	var wg sync.WaitGroup
+	for i, cl := range p.clones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			made[i], errs[i] = s.c.createClone(ctx, cl)
+			if errs[i] == nil {
+				s.opts.logf("created %s", cl.name)
+			}
+		}()
+	}
+	wg.Wait()
 	var ids []string
-	for _, cl := range p.clones {
-		id, err := s.c.createClone(ctx, cl)
+	for _, id := range made {
 		if id != "" {
 			ids = append(ids, id)
 		}
-		if err != nil {
-			return ids, err
-		}
-		s.opts.logf("created %s", cl.name)
-		if err := s.c.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	}
+	if err := errors.Join(errs...); err != nil {
+		return ids, err
+	}
+	for i, cl := range p.clones {
+		if err := s.c.api.ContainerStart(ctx, made[i], container.StartOptions{}); err != nil {
 			return ids, fmt.Errorf("start %s: %w", cl.name, err)
 		}
 		s.opts.logf("started %s", cl.name)
