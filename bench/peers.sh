@@ -14,8 +14,8 @@
 #
 # Prints each tool's rps, then the ratios scalebench/peer (targets: ≥ 0.85×
 # wrk, ≥ 1.0× bombardier, ≥ 1.5× hey) and the p50 difference (target: ≤ 1 ms).
-# With ROUNDS > 1 the tools run in turn ROUNDS times and the ratios use the
-# medians.
+# With ROUNDS > 1 the tools run in turn ROUNDS times, in a rotated order,
+# and the ratios use the medians.
 #
 # Scale (SCALE=1): 10,000 users with a 1 s wait for 60 s under /usr/bin/time
 # -v; prints the mean users held, the rate and the generator's peak RSS.
@@ -125,7 +125,9 @@ results=$out/results.txt
 : >"$results"
 log "uptime: $(uptime)"
 for r in $(seq "$rounds"); do
-	for t in "${tools[@]}"; do
+	# Rotate the order each round so that no tool always follows the same one.
+	for k in $(seq 0 $((${#tools[@]} - 1))); do
+		t=${tools[$(((k + r - 1) % ${#tools[@]}))]}
 		log "round $r: $t (${duration}s, $conns connections)"
 		run_tool "$t" | tee -a "$results" >&2
 		sleep 1
