@@ -43,6 +43,7 @@ install_peers() {
 	local missing=()
 	command -v wrk >/dev/null || missing+=(wrk)
 	command -v hey >/dev/null || missing+=(hey)
+	command -v curl >/dev/null || missing+=(curl)
 	[ -x /usr/bin/locust ] || missing+=(python3-locust)
 	[ "$scale" = 0 ] || [ -x /usr/bin/time ] || missing+=(time)
 	if [ ${#missing[@]} -gt 0 ]; then
