@@ -486,3 +486,23 @@ func TestClosedLoopKeepsUsersInFlight(t *testing.T) {
 		t.Errorf("%d requests, want ≥ 640 (64 users × 800ms / 30ms)", rec.Total.Requests)
 	}
 }
+
+// TestOpenLoopFlagsBusySlots: when every in-flight slot is busy the sends
+// leave late or never, and the cell says the generator limited it.
+func TestOpenLoopFlagsBusySlots(t *testing.T) {
+	srv, _ := echoServer(t)
+	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("slow", "/delay?ms=100")}},
+		Cell: matrix.Cell{Mode: matrix.Open, Rate: 100, MaxInFlight: 2, Duration: time.Second}})
+	if rec.Late == 0 || rec.Dropped == 0 {
+		t.Errorf("late %d, dropped %d: 2 slots of 100 ms cannot send 100/s", rec.Late, rec.Dropped)
+	}
+	if n := rec.Total.Requests; n > 22 {
+		t.Errorf("%d requests from 2 slots of 100 ms in 1 s, want ≤ 20", n)
+	}
+	if !rec.Check.GeneratorBound || !strings.Contains(rec.Check.Reason, "in-flight slots") {
+		t.Errorf("check = %+v, want generator-bound because the slots were busy", rec.Check)
+	}
+	if p50 := rec.Total.Latency.P50; p50 < 150*time.Millisecond {
+		t.Errorf("p50 = %v: latency from the intended send time must include the wait for a slot", p50)
+	}
+}
