@@ -235,8 +235,11 @@ func TestStackUpFailureCleansUp(t *testing.T) {
 	t.Cleanup(func() { Purge(context.Background(), c, project) })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err := Up(ctx, StackOptions{Docker: c, Project: project, Binary: bin, ReadyTimeout: 3 * time.Second,
-		ModelEnv: map[string]string{"API_URL": "http://nowhere.invalid:1"}})
+	// The model dials its own loopback, where nothing listens: it never
+	// connects, and no traffic leaves the container. The timeout leaves a
+	// busy machine time to start the api, so the error is the models'.
+	_, err := Up(ctx, StackOptions{Docker: c, Project: project, Binary: bin, ReadyTimeout: 15 * time.Second,
+		ModelEnv: map[string]string{"API_URL": "http://127.0.0.1:1"}})
 	if err == nil || !strings.Contains(err.Error(), "0 of 1 model replicas connected") {
 		t.Fatalf("Up with models that cannot reach the api: %v, want a not-ready error counting the models", err)
 	}
