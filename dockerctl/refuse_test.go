@@ -270,3 +270,42 @@ func TestComposeNotFound(t *testing.T) {
 		})
 	}
 }
+
+// TestScaleRemovesNeverStarted: a replica created but never started (what a
+// scale-up killed between create and start leaves) is removed and made
+// again, not started with a configuration that may be incomplete.
+func TestScaleRemovesNeverStarted(t *testing.T) {
+	c := engine(t)
+	img := testImage(t, c)
+	ctx := ctxTimeout(t, 2*time.Minute)
+	p := composeUp(t, c, "health.yml", "SB_IMAGE="+img, "SB_MODE=", "SB_HEALTHY_AFTER=0s")
+	tmpl := p.replicas("web")[0]
+	cl, err := buildClone(&tmpl, p.name, "web", 2, tmpl.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftover, err := c.createClone(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs []string
+	s := p.service("web", Options{Log: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+	if err := s.Scale(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	reps := p.replicas("web")
+	if len(reps) != 2 {
+		t.Fatalf("%d replicas, want 2", len(reps))
+	}
+	for _, r := range reps {
+		if r.ID == leftover {
+			t.Errorf("the never-started leftover %s was kept (state %s)", r.Name, r.State.Status)
+		}
+		if !r.State.Running {
+			t.Errorf("%s is %s, want running", r.Name, r.State.Status)
+		}
+	}
+	if !strings.Contains(strings.Join(logs, "\n"), "interrupted scale-up") {
+		t.Errorf("log does not say why the leftover went:\n%s", strings.Join(logs, "\n"))
+	}
+}

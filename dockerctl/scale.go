@@ -42,9 +42,20 @@ func (s *ComposeService) scale(ctx context.Context, n int) error {
 	if n < 0 {
 		return fmt.Errorf("replica count %d is negative", n)
 	}
-	ctrs, err := s.list(ctx)
+	all, err := s.list(ctx)
 	if err != nil {
 		return err
+	}
+	// A replica that was created but never started is what a scale-up
+	// interrupted mid-way (a killed scalebench) leaves behind; its networks
+	// may not be connected yet. It is removed and made again, never started.
+	var ctrs, leftovers []container.Summary
+	for _, ct := range all {
+		if ct.State == container.StateCreated {
+			leftovers = append(leftovers, ct)
+		} else {
+			ctrs = append(ctrs, ct)
+		}
 	}
 	var (
 		keep    = ctrs
@@ -62,6 +73,14 @@ func (s *ComposeService) scale(ctx context.Context, n int) error {
 		}
 	}
 	// Touch nothing before this line.
+	if len(leftovers) > 0 {
+		for _, ct := range leftovers {
+			s.opts.logf("removing %s: created by an interrupted scale-up, never started", containerName(ct))
+		}
+		if err := s.stopAndRemove(ctx, leftovers); err != nil {
+			return err
+		}
+	}
 	if len(remove) > 0 {
 		if err := s.stopAndRemove(ctx, remove); err != nil {
 			return err
