@@ -89,6 +89,21 @@ const indexHTML = `<!doctype html>
 `
 
 func (a *API) handleIndex(w http.ResponseWriter, r *http.Request) {
+	// Rendering the page takes a slot too: the api's capacity bounds every
+	// request it serves, not only predictions.
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(r.Context(), start.Add(a.cfg.JobTimeout))
+	defer cancel()
+	var prevEnd time.Time
+	select {
+	case prevEnd = <-a.slots:
+	case <-ctx.Done():
+		a.fail(w, r, start, "waiting for an api slot")
+		return
+	}
+	until := slotStart(time.Now(), prevEnd, a.cfg.IndexCost).Add(a.cfg.IndexCost)
+	burnUntil([]byte(indexHTML), until)
+	a.slots <- until
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	io.WriteString(w, indexHTML)
 }
@@ -202,7 +217,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, start time.Time, wher
 		return
 	}
 	a.timedOut.Add(1)
-	writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("prediction timed out after %s %s (JOB_TIMEOUT=%s)",
+	writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("request timed out after %s %s (JOB_TIMEOUT=%s)",
 		time.Since(start).Round(time.Millisecond), where, a.cfg.JobTimeout))
 }
 

@@ -602,3 +602,28 @@ func TestTakenJobGetsItsAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexTakesASlot: GET / waits for an api slot like a prediction, so
+// the api's capacity bounds every request it serves.
+func TestIndexTakesASlot(t *testing.T) {
+	a, srv := testAPI(t, func(c *APIConfig) { c.Slots, c.JobTimeout = 1, 150*time.Millisecond })
+	held := <-a.slots // the only slot is busy
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(string(body), "waiting for an api slot") {
+		t.Errorf("GET / with every slot busy: %d %s, want 504 waiting for an api slot", resp.StatusCode, body)
+	}
+	a.slots <- held
+	resp, err = http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET / with a free slot: %d", resp.StatusCode)
+	}
+}

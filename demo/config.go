@@ -17,8 +17,13 @@ type APIConfig struct {
 	// default 1).
 	Slots int
 	// Cost is the busy CPU time each prediction spends in a slot (API_COST,
-	// default 75ms). Slots/Cost is the api's capacity in predictions/s.
+	// default 55ms).
 	Cost time.Duration
+	// IndexCost is the busy CPU time a GET / spends in a slot
+	// (API_INDEX_COST, default API_COST). With both equal, Slots/Cost is the
+	// api's capacity in requests/s whatever the mix of pages and
+	// predictions, as when one web server renders both.
+	IndexCost time.Duration
 	// JobTimeout bounds how long a prediction waits, from its arrival, for
 	// a slot and then for a model to take it (JOB_TIMEOUT, default 3s); past
 	// it the api answers 504. Once a model has taken it, the api waits up to
@@ -36,7 +41,8 @@ func DefaultAPIConfig() APIConfig {
 	return APIConfig{
 		Listen:         ":8000",
 		Slots:          1,
-		Cost:           75 * time.Millisecond,
+		Cost:           55 * time.Millisecond,
+		IndexCost:      55 * time.Millisecond,
 		JobTimeout:     3 * time.Second,
 		QueueMax:       128,
 		MaxUploadBytes: 8 << 20,
@@ -51,6 +57,8 @@ func APIConfigFromEnv(getenv func(string) string) (APIConfig, error) {
 	e.str("LISTEN", &c.Listen)
 	e.positiveInt("API_SLOTS", &c.Slots)
 	e.duration("API_COST", &c.Cost, 0)
+	c.IndexCost = c.Cost
+	e.duration("API_INDEX_COST", &c.IndexCost, 0)
 	e.duration("JOB_TIMEOUT", &c.JobTimeout, time.Millisecond)
 	e.positiveInt("QUEUE_MAX", &c.QueueMax)
 	e.positiveInt64("MAX_UPLOAD_BYTES", &c.MaxUploadBytes)

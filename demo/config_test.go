@@ -24,9 +24,12 @@ func TestAPIConfigFromEnv(t *testing.T) {
 				"JOB_TIMEOUT": "1s", "QUEUE_MAX": "7", "MAX_UPLOAD_BYTES": "1024"},
 			want: func(c *APIConfig) {
 				c.Listen, c.Slots, c.Cost, c.JobTimeout, c.QueueMax, c.MaxUploadBytes = "127.0.0.1:9", 3, 20*time.Millisecond, time.Second, 7, 1024
+				c.IndexCost = 20 * time.Millisecond // follows API_COST when not set
 			},
 		},
-		{name: "zero cost means unbounded", env: map[string]string{"API_COST": "0s"}, want: func(c *APIConfig) { c.Cost = 0 }},
+		{name: "index cost of its own", env: map[string]string{"API_COST": "20ms", "API_INDEX_COST": "5ms"},
+			want: func(c *APIConfig) { c.Cost, c.IndexCost = 20*time.Millisecond, 5*time.Millisecond }},
+		{name: "zero cost means unbounded", env: map[string]string{"API_COST": "0s"}, want: func(c *APIConfig) { c.Cost, c.IndexCost = 0, 0 }},
 		{
 			name:    "every bad value is reported",
 			env:     map[string]string{"API_SLOTS": "0", "API_COST": "fast", "JOB_TIMEOUT": "-1s", "QUEUE_MAX": "x"},

@@ -14,9 +14,11 @@
 //     GET /health, and, for the workers, GET /jobs/next (long poll) and
 //     POST /jobs/{id}/result. Every prediction first holds one of API_SLOTS
 //     preprocessing slots for API_COST of busy CPU, then waits in the job
-//     queue for a model. The api therefore has a finite capacity of
-//     API_SLOTS/API_COST predictions per second (1/75ms = 13.3/s by default)
-//     and shows up at about API_SLOTS×100% CPU once it is the bottleneck.
+//     queue for a model; a GET / holds a slot for API_INDEX_COST (default
+//     API_COST). The api therefore has a finite capacity of
+//     API_SLOTS/API_COST requests per second (1/55ms = 18.2/s by default,
+//     whatever the mix of pages and predictions) and shows up at about
+//     API_SLOTS×100% CPU once it is the bottleneck.
 //   - A model worker (ServeModel, "demoapp model", "scalebench sut model")
 //     long-polls the api for one job at a time, "infers" by sleeping for
 //     MODEL_SERVICE_TIME (150ms by default, so one replica serves about 6.5
@@ -37,7 +39,8 @@
 //
 //	api:   LISTEN            listen address (default ":8000")
 //	       API_SLOTS         concurrent preprocessing slots (default 1)
-//	       API_COST          busy CPU time per prediction (default 75ms)
+//	       API_COST          busy CPU time per prediction (default 55ms)
+//	       API_INDEX_COST    busy CPU time per GET / (default API_COST)
 //	       JOB_TIMEOUT       a prediction's wait for a model, from arrival (default 3s)
 //	       QUEUE_MAX         predictions admitted at once (default 128)
 //	       MAX_UPLOAD_BYTES  largest accepted request body (default 8388608)
