@@ -89,6 +89,12 @@ func removeCharts(dir string) error {
 
 // renderCharts writes the charts into dir, one worker per CPU.
 func renderCharts(charts []*plots.Chart, dir string) error {
+	return eachChart(charts, func(c *plots.Chart) error { return c.WriteFile(dir) })
+}
+
+// eachChart runs do on every chart, one worker per CPU, and joins the
+// errors. Rendering a PNG is the slow part of a report.
+func eachChart(charts []*plots.Chart, do func(*plots.Chart) error) error {
 	work := make(chan *plots.Chart)
 	var mu sync.Mutex
 	var errs []error
@@ -96,7 +102,7 @@ func renderCharts(charts []*plots.Chart, dir string) error {
 	for range max(1, min(runtime.GOMAXPROCS(0), len(charts))) {
 		wg.Go(func() {
 			for c := range work {
-				if err := c.WriteFile(dir); err != nil {
+				if err := do(c); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()

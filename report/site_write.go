@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -61,31 +60,13 @@ func (w *fileWriter) write(rel string, data []byte) error {
 // charts renders charts as PNG into the folder dir (a slash path relative
 // to root), one worker per CPU.
 func (w *fileWriter) charts(dir string, charts []*plots.Chart) error {
-	work := make(chan *plots.Chart)
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(charts))) {
-		wg.Go(func() {
-			for c := range work {
-				b, err := c.PNG()
-				if err == nil {
-					err = w.write(dir+"/"+c.File, b)
-				}
-				if err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, c := range charts {
-		work <- c
-	}
-	close(work)
-	wg.Wait()
-	return errors.Join(errs...)
+	return eachChart(charts, func(c *plots.Chart) error {
+		b, err := c.PNG()
+		if err != nil {
+			return err
+		}
+		return w.write(dir+"/"+c.File, b)
+	})
 }
 
 // prune removes the files under root/dir (a slash path) that were not
