@@ -129,10 +129,6 @@ type tty struct {
 func (t *tty) clear()  { fmt.Fprint(t.w, "\r\033[K") }
 func (t *tty) redraw() { fmt.Fprint(t.w, t.status) }
 
-func (t *tty) Begin(dir string, todo, kept int, eta time.Duration) {
-	t.plain.Begin(dir, todo, kept, eta)
-}
-
 func (t *tty) CellStart(i int, c matrix.Cell, eta time.Duration) {
 	t.mu.Lock()
 	t.cur, t.curIdx, t.eta = c, i, eta

@@ -20,10 +20,11 @@ func runSUTAPI(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlags(e, "sut api", "",
 		"Serve the demo api: GET /, POST /predict (multipart field \"file\"), GET /health, and the jobs endpoints its model workers poll.\n"+
-			"Flags default to the environment variables LISTEN, API_SLOTS, API_COST, JOB_TIMEOUT, QUEUE_MAX.")
+			"Flags default to the environment variables LISTEN, API_SLOTS, API_COST, API_INDEX_COST, JOB_TIMEOUT, QUEUE_MAX.")
 	fs.StringVar(&cfg.Listen, "addr", cfg.Listen, "`host:port` to listen on (port 0 picks a free one)")
 	fs.IntVar(&cfg.Slots, "slots", cfg.Slots, "predictions preprocessed at once")
 	fs.DurationVar(&cfg.Cost, "cost", cfg.Cost, "busy CPU `time` per prediction; capacity = slots/cost")
+	fs.DurationVar(&cfg.IndexCost, "index-cost", cfg.IndexCost, "busy CPU `time` per GET /")
 	fs.DurationVar(&cfg.JobTimeout, "job-timeout", cfg.JobTimeout, "a prediction's deadline from arrival; past it: 504")
 	fs.IntVar(&cfg.QueueMax, "queue-max", cfg.QueueMax, "predictions admitted at once; beyond: 503")
 	if err := parseFlags(fs, args); err != nil {
@@ -32,8 +33,8 @@ func runSUTAPI(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("sut api: unexpected argument %q", fs.Arg(0))}
 	}
-	if cfg.Slots < 1 || cfg.QueueMax < 1 || cfg.Cost < 0 || cfg.JobTimeout <= 0 {
-		return usageError{fmt.Errorf("sut api: -slots and -queue-max must be ≥ 1, -cost ≥ 0 and -job-timeout > 0")}
+	if cfg.Slots < 1 || cfg.QueueMax < 1 || cfg.Cost < 0 || cfg.IndexCost < 0 || cfg.JobTimeout <= 0 {
+		return usageError{fmt.Errorf("sut api: -slots and -queue-max must be ≥ 1, -cost and -index-cost ≥ 0 and -job-timeout > 0")}
 	}
 	return demo.ServeAPI(ctx, cfg, e.stderr, func(a net.Addr) {
 		fmt.Fprintf(e.stdout, "demo api listening on http://%s/\n", a)
