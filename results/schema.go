@@ -71,6 +71,34 @@ type Run struct {
 	Overhead time.Duration `json:"overhead_ns,omitempty"`
 	// Warnings are non-fatal problems met while running.
 	Warnings []string `json:"warnings,omitempty"`
+	// Topology is what the engine told about the project's services when
+	// the run started: which one receives the load and what links them;
+	// nil when it was not read.
+	Topology *Topology `json:"topology,omitempty"`
+}
+
+// Topology is the project's services as the Docker engine shows them.
+type Topology struct {
+	// Entry is the service whose container publishes the target URL's port
+	// (compose ports, Swarm ingress): the one that receives the load; "" when
+	// no container of the project publishes it.
+	Entry string `json:"entry,omitempty"`
+	// Services are the project's services, by name.
+	Services []TopologyService `json:"services,omitempty"`
+}
+
+// TopologyService is one service of the project.
+type TopologyService struct {
+	Name string `json:"name"`
+	// Replicas is the number of its running containers when read.
+	Replicas int `json:"replicas"`
+	// Published are the host ports its containers publish.
+	Published []int `json:"published,omitempty"`
+	// DependsOn are the services it depends on (compose v2's depends_on
+	// label; empty for compose v1, which does not record it).
+	DependsOn []string `json:"depends_on,omitempty"`
+	// Networks are the networks its containers are attached to.
+	Networks []string `json:"networks,omitempty"`
 }
 
 // Tool identifies the scalebench build.
@@ -105,6 +133,9 @@ type Engine struct {
 	CPUs int `json:"cpus"`
 	// MemoryBytes is the engine host's memory.
 	MemoryBytes int64 `json:"memory_bytes"`
+	// Name is the engine host's name (docker info's Name); when it equals
+	// Host.Hostname the containers share the load generator's machine.
+	Name string `json:"name,omitempty"`
 }
 
 // Host describes the load generator's machine.
@@ -138,6 +169,27 @@ type Cell struct {
 	Load *Load `json:"load,omitempty"`
 	// Containers are the per-second samples of every container of the project.
 	Containers []ContainerSeries `json:"containers,omitempty"`
+	// Host is the per-second CPU use of the load generator's machine during
+	// the load (every process, not only the project's containers); nil where
+	// it cannot be read (not Linux).
+	Host *HostSeries `json:"host,omitempty"`
+}
+
+// HostSeries is the per-second CPU use of the machine that ran the load.
+type HostSeries struct {
+	// CPUs is the number of cores the machine has.
+	CPUs int `json:"cpus"`
+	// Samples are in time order.
+	Samples []HostSample `json:"samples"`
+}
+
+// HostSample is one second of the machine's CPU use.
+type HostSample struct {
+	// T is the offset from the load's start.
+	T time.Duration `json:"t_ns"`
+	// Busy is the CPU in use, in cores (all processes; idle and iowait
+	// excluded).
+	Busy float64 `json:"busy_cores"`
 }
 
 // Timings is where a cell's wall time went before it was saved (the
@@ -323,6 +375,26 @@ type ContainerSeries struct {
 	MemoryLimit int64 `json:"memory_limit_bytes,omitempty"`
 	// Samples are in time order.
 	Samples []ContainerSample `json:"samples"`
+	// Restarts is how many times the engine restarted the container while
+	// it was watched (its RestartCount rose by this much).
+	Restarts int `json:"restarts,omitempty"`
+	// OOMKilled is true when the kernel killed the container's process for
+	// lack of memory while it was watched.
+	OOMKilled bool `json:"oom_killed,omitempty"`
+	// Events are the engine's die, oom, kill and restart events of the
+	// container while it was watched.
+	Events []ContainerEvent `json:"events,omitempty"`
+}
+
+// ContainerEvent is one engine event of a container during a cell.
+type ContainerEvent struct {
+	// T is the offset from the load's start.
+	T time.Duration `json:"t_ns"`
+	// Action is the engine's action: "die", "oom", "kill", "restart", ...
+	Action string `json:"action"`
+	// ExitCode is the exit code of a "die" event (137 after SIGKILL or an
+	// OOM kill).
+	ExitCode int `json:"exit_code,omitempty"`
 }
 
 // ContainerSample is one stats sample.
