@@ -40,6 +40,9 @@ type Thresholds struct {
 	// per-cell throughput is the sample for tests; below it, the per-second
 	// steady-state throughput is (3).
 	MinRepeats int
+	// Memory decide when a container's memory is a leak suspect
+	// (DefaultMemoryThresholds; zero fields take the defaults).
+	Memory MemoryThresholds
 }
 
 // DefaultThresholds returns the thresholds Analyze uses.
@@ -53,6 +56,7 @@ func DefaultThresholds() Thresholds {
 		Linear:          0.9,
 		LittleTolerance: 0.25,
 		MinRepeats:      3,
+		Memory:          DefaultMemoryThresholds(),
 	}
 }
 
@@ -87,6 +91,14 @@ type Study struct {
 	Flags []Flag
 	// Warnings are non-fatal problems, as sentences.
 	Warnings []string
+	// Cores is the CPU count of the containers' host (the engine's), the
+	// ceiling of containers without limits.
+	Cores float64
+	// Think is the users' mean wait between requests (the scenario's).
+	Think time.Duration
+	// Unloaded are the endpoints' unloaded response times, in scenario
+	// order: the R_e,0 of the requests in service.
+	Unloaded []Unloaded
 }
 
 // Run is one run of the matrix as a grid of levels.
@@ -156,10 +168,22 @@ type Level struct {
 	// Services is the CPU use per service during the steady window,
 	// busiest first.
 	Services []ServiceLoad
+	// InService is the requests in service at once (operational laws).
+	InService InService
+	// Host is the machine's CPU during the steady windows.
+	Host HostLoad
 
 	// seconds are the per-second steady throughputs of every cell, kept for
 	// comparisons with a level that has no repeats.
 	seconds []float64
+
+	// Memory is each service's memory during the load, by service name.
+	Memory []ServiceMemory
+	// Died are the ids of the cells in which a container of any service
+	// restarted, was OOM-killed or died (each has a FlagReplicaDied flag).
+	// Their numbers stay in the level; a verdict on the level must say
+	// that a replica died in it.
+	Died []string
 }
 
 // Sample kinds.
@@ -203,6 +227,11 @@ type Scale struct {
 	// Bottleneck is the service nearest its CPU ceiling at the peak, if at
 	// least NearCeiling of it; "" when no service was.
 	Bottleneck string
+	// InService is the requests in service over the plateau (the capacity
+	// levels); Bounds the demands and bounds there; Limit what limited it.
+	InService InService
+	Bounds    Bounds
+	Limit     Constraint
 }
 
 // Capacity is a scale's sustained throughput.
@@ -233,8 +262,12 @@ type ServiceLoad struct {
 	// of one core (docker stats style).
 	CPU float64
 	// Ceiling is the CPU all its containers may use together, in percent of
-	// one core (cores × 100); 0 when unknown.
+	// one core (cores × 100): their limits added up, at most the host's
+	// cores (N containers without limits share the host); 0 when unknown.
 	Ceiling float64
+	// Limited is true when the ceiling comes from the containers' own CPU
+	// limits, below the host's cores.
+	Limited bool
 	// Utilization is CPU / Ceiling (0 when the ceiling is unknown).
 	Utilization float64
 	// Hottest is the highest per-container utilization (fraction of its own
@@ -273,6 +306,11 @@ type Step struct {
 	// Top is the busiest service at the To peak (by utilization), whether or
 	// not it reached the ceiling.
 	Top ServiceLoad
+	// FromLimit and ToLimit are what limited the two scales.
+	FromLimit, ToLimit Constraint
+	// CapHeld is true when the requests in service stayed within 15% from
+	// From to To: the same cap at both scales.
+	CapHeld bool
 }
 
 // Verdict classifies a step between scales.
@@ -303,6 +341,15 @@ type Flag struct {
 	Detail string
 	// Ratio is Little's-law ratio for FlagLittle.
 	Ratio float64
+	// Service and Container name the container of a FlagLeak or
+	// FlagReplicaDied flag (from the engine: escape them when rendering).
+	Service, Container string
+	// Slope is the memory's rise for FlagLeak, bytes/s (Trend.Slope).
+	Slope float64
+	// Trend is the fitted line of a FlagLeak; nil for other kinds.
+	Trend *MemoryTrend
+	// Death is what happened for FlagReplicaDied; nil for other kinds.
+	Death *Death
 }
 
 // Flag kinds.

@@ -26,6 +26,7 @@ func AnalyzeWith(set *results.Set, th Thresholds) *Study {
 		Finished:   len(set.Cells),
 	}
 	a := analyzer{th: th, cores: defaultCores(&set.Run), study: st}
+	st.Cores = a.cores
 	usable := a.usableCells(set)
 	st.Analysed = len(usable)
 	for _, c := range usable {
@@ -37,6 +38,7 @@ func AnalyzeWith(set *results.Set, th Thresholds) *Study {
 	st.Runs = a.runs(set, usable)
 	st.Scales = a.scales(usable)
 	a.steps()
+	a.laws(set, usable)
 	st.USL = fitScales(st.Scales)
 	a.runWarnings(set)
 	return st
@@ -119,6 +121,7 @@ func (a *analyzer) usableCells(set *results.Set) []*results.Cell {
 			}
 			a.warnf("cell %s: Little's law does not hold (throughput × (response + wait) / users = %.2f): %s", c.Cell.ID, chk.Ratio, why)
 		}
+		a.health(c)
 		out = append(out, c)
 	}
 	return out

@@ -265,7 +265,7 @@ func TestDiffMismatch(t *testing.T) {
 	mn.Think = 500 * time.Millisecond
 	new := analysistest.Generate(mn)
 	new.Run.Matrix.Compose.Service = "worker"
-	new.Run.Engine.CPUs = 8
+	new.Run.Engine.CPUs = 16
 	new.Run.App.Dirty = true
 	new.Run.Matrix.Scenario.Requests[1].Path = "/v2/predict"
 	d := analysis.Compare(old, new)
@@ -281,7 +281,7 @@ func TestDiffMismatch(t *testing.T) {
 		"think time 1s → 500ms",
 		`request "predict": path /predict → /v2/predict`,
 		"run run1: duration 30s → 40s",
-		"Docker engine 20.10.24 (2 CPUs, 24.0 GiB) → 20.10.24 (8 CPUs, 24.0 GiB)",
+		"Docker engine 20.10.24 (8 CPUs, 24.0 GiB) → 20.10.24 (16 CPUs, 24.0 GiB)",
 		"new: the application had uncommitted changes",
 	} {
 		if !strings.Contains(setup, want) {

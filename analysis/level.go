@@ -42,6 +42,7 @@ func (a *analyzer) level(cells []*results.Cell) Level {
 	}
 	a.latency(&lv, cells)
 	lv.Services = a.services(cells)
+	lv.Memory, lv.Died = memoryOf(cells)
 	return lv
 }
 
@@ -137,6 +138,12 @@ func (a *analyzer) services(cells []*results.Cell) []ServiceLoad {
 	out := make([]ServiceLoad, 0, len(order))
 	for _, name := range order {
 		s := *acc[name]
+		// Containers without limits share the host's cores: five of them on
+		// a 2-core host have 2 cores, not 10.
+		if host := a.cores * 100; host > 0 {
+			s.Limited = s.Ceiling < host-0.5
+			s.Ceiling = min(s.Ceiling, host)
+		}
 		if s.Ceiling > 0 {
 			s.Utilization = s.CPU / s.Ceiling
 		}

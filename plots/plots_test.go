@@ -122,7 +122,7 @@ func TestSeedCharts(t *testing.T) {
 		{"run1 p95", cs.Run("run1").P95, scales},
 		{"run1 failures", cs.Run("run1").Failures, scales},
 		{"run1 percentiles", cs.Run("run1").Percentiles, []string{"scale 1 (20 users, ", "scale 3 (20 users, ", "scale 5 (20 users, "}},
-		{"run1 cpu", cs.Run("run1").CPU, []string{"model (5 containers, ceiling 500%)", "api (ceiling 100%)", "api ceiling", "redis (ceiling 200%)", "redis ceiling"}},
+		{"run1 cpu", cs.Run("run1").CPU, []string{"model (5 containers, ceiling 500%)", "api (ceiling 100%)", "api ceiling", "redis (ceiling 800%)"}},
 		{"run2 rps", cs.Run("run2").RPS, scales[1:]},
 		{"run2 percentiles", cs.Run("run2").Percentiles, []string{"scale 3 (100 users, ", "scale 5 (100 users, "}},
 		{"cell timeline", cs.Cells["run1-s1-u20-r1"], []string{"requests/s", "failures/s", "p95", "p50", "users"}},

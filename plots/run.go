@@ -317,6 +317,12 @@ func ContainerCPU(st *analysis.Study, c *results.Cell) (*Chart, error) {
 			a.cpu[int64(s.T.Round(1e9)/1e9)] += s.CPU
 		}
 	}
+	for _, a := range services {
+		// Containers without limits share the host's cores.
+		if host := st.Cores * 100; host > 0 {
+			a.ceiling = math.Min(a.ceiling, host)
+		}
+	}
 	slices.SortFunc(names, func(x, y string) int {
 		// The scaled service first, then by name.
 		return cmp.Or(-cmp.Compare(boolInt(x == st.Scaled), boolInt(y == st.Scaled)), cmp.Compare(x, y))
@@ -380,6 +386,19 @@ func ContainerCPU(st *analysis.Study, c *results.Cell) (*Chart, error) {
 			if err := addLine(chart, p, name+" ceiling", col, ceil, lineOpts{dashed: true, width: vg.Points(1.2), noLabel: true}); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if c.Host != nil && len(c.Host.Samples) > 0 {
+		var xys plotter.XYs
+		for _, s := range c.Host.Samples {
+			xys = append(xys, plotter.XY{X: s.T.Seconds(), Y: s.Busy * 100})
+		}
+		label := fmt.Sprintf("whole machine, every process (%d cores: %d%%)", c.Host.CPUs, c.Host.CPUs*100)
+		if err := addLine(chart, p, label, color.Gray{Y: 90}, xys, lineOpts{dashed: true}); err != nil {
+			return nil, err
+		}
+		for _, s := range c.Host.Samples {
+			p.Y.Max = math.Max(p.Y.Max, niceMax(s.Busy*100))
 		}
 	}
 	chart.Panels = []*plot.Plot{p}

@@ -9,6 +9,7 @@
 package analysistest
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -49,6 +50,53 @@ type Model struct {
 	Repeat int
 	// Seed seeds the noise.
 	Seed uint64
+
+	// Cores is the engine host's CPU count (default 8).
+	Cores int
+	// FrontDemand and ScaledDemand are the CPU seconds one request costs
+	// Front and Scaled (defaults: 0.95/FrontCapacity and 0.97/PerReplica,
+	// so each runs near its ceiling at its capacity).
+	FrontDemand, ScaledDemand float64
+	// FrontLimit and ScaledLimit are the containers' CPU limits in cores
+	// (default 1; negative: no limit, so the host's cores).
+	FrontLimit, ScaledLimit float64
+	// HostOther is the CPU other processes use on the machine, in cores;
+	// with HostSamples the cells record the machine's CPU (containers,
+	// generator and HostOther, at most Cores).
+	HostOther   float64
+	HostSamples bool
+	// GeneratorCPU is the generator's CPU in cores (default 0.04);
+	// GeneratorBound marks the cells the generator limited.
+	GeneratorCPU   float64
+	GeneratorBound func(scale, users int) bool
+}
+
+func (m Model) cores() int { return cmp.Or(m.Cores, 8) }
+
+func (m Model) frontDemand() float64 {
+	if m.FrontDemand > 0 {
+		return m.FrontDemand
+	}
+	return 0.95 / m.FrontCapacity
+}
+
+func (m Model) scaledDemand() float64 {
+	if m.ScaledDemand > 0 {
+		return m.ScaledDemand
+	}
+	return 0.97 / m.PerReplica
+}
+
+// limitOf is a container's CPU limit in cores: l, 1 when 0, the host's
+// cores when negative.
+func (m Model) limitOf(l float64) float64 {
+	switch {
+	case l == 0:
+		return 1
+	case l < 0:
+		return float64(m.cores())
+	}
+	return l
 }
 
 // Timeout is the request timeout of the synthetic scenario.
@@ -178,8 +226,13 @@ func Generate(m Model) *results.Set {
 			App: results.App{Dir: "/src/" + m.Project, Commit: "3f2c1ab4d5e6f708192a3b4c5d6e7f8091a2b3c4",
 				Short: "3f2c1ab", Dirty: false},
 			Engine: &results.Engine{Version: "20.10.24", APIVersion: "1.41", OS: "linux", Arch: "amd64",
-				CPUs: 2, MemoryBytes: 24 << 30},
-			Host:          results.Host{Hostname: "bench-host", OS: "linux", Arch: "amd64", CPUs: 2},
+				CPUs: m.cores(), MemoryBytes: 24 << 30, Name: "bench-host"},
+			Host: results.Host{Hostname: "bench-host", OS: "linux", Arch: "amd64", CPUs: m.cores()},
+			Topology: &results.Topology{Entry: m.Front, Services: []results.TopologyService{
+				{Name: m.Front, Replicas: 1, Published: []int{8000}, Networks: []string{m.Project + "_default"}},
+				{Name: m.Scaled, Replicas: 1, Networks: []string{m.Project + "_default"}},
+				{Name: m.Store, Replicas: 1, Networks: []string{m.Project + "_default"}},
+			}},
 			OriginalScale: 1,
 			Status:        results.StatusComplete,
 			Started:       startTime(),
@@ -389,8 +442,12 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 			mr = sumLat / time.Duration(load.Steady.Requests)
 		}
 		load.Check = results.Check{Users: mu, Throughput: load.Steady.RPS, MeanResponse: mr, MeanWait: m.Think,
-			GeneratorCPU: 0.04}
+			GeneratorCPU: cmp.Or(m.GeneratorCPU, 0.04)}
 		load.Check.Ratio = load.Steady.RPS * (mr + m.Think).Seconds() / mu
+		if m.GeneratorBound != nil && m.GeneratorBound(pc.Scale, pc.Users) {
+			load.Check.GeneratorBound = true
+			load.Check.Reason = "the generator used 1.9 of 2 cores"
+		}
 	}
 	c := results.Cell{
 		Schema: results.SchemaVersion, Kind: results.KindCell, Cell: pc, Status: results.CellOK,
@@ -399,6 +456,9 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 			Load: pc.Duration},
 		Load:       load,
 		Containers: m.containers(pc, capacity, series, rng),
+	}
+	if m.HostSamples {
+		c.Host = m.host(c.Containers, load.Check.GeneratorCPU)
 	}
 	for i := 1; i <= pc.Scale; i++ {
 		c.Replicas = append(c.Replicas, results.Replica{Name: fmt.Sprintf("%s_%s_%d", m.Project, m.Scaled, i),
@@ -434,7 +494,7 @@ func addError(errs []results.ErrorGroup, ep string, timeout bool, at time.Durati
 
 // containers samples every container once a second from 5 s before the load
 // to its end: Front and each Scaled replica use CPU in proportion to the
-// throughput they serve, Store lightly.
+// throughput they serve (their demands), Store lightly.
 func (m Model) containers(pc matrix.Cell, capacity float64, series []results.Second, rng *rand.Rand) []results.ContainerSeries {
 	type ctr struct {
 		service string
@@ -443,20 +503,18 @@ func (m Model) containers(pc matrix.Cell, capacity float64, series []results.Sec
 		cpu     func(x float64) float64
 		mem     int64
 	}
-	ctrs := []ctr{{m.Front, 1, 1, func(x float64) float64 { return 3 + 95*x/m.FrontCapacity }, 180 << 20}}
+	fd, sd := m.frontDemand(), m.scaledDemand()
+	ctrs := []ctr{{m.Front, 1, m.limitOf(m.FrontLimit), func(x float64) float64 { return 3 + 100*fd*x }, 180 << 20}}
 	for i := 1; i <= pc.Scale; i++ {
-		ctrs = append(ctrs, ctr{m.Scaled, i, 1, func(x float64) float64 {
-			return 2 + 97*x/(m.PerReplica*float64(pc.Scale))
+		ctrs = append(ctrs, ctr{m.Scaled, i, m.limitOf(m.ScaledLimit), func(x float64) float64 {
+			return 2 + 100*sd*x/float64(pc.Scale)
 		}, 420 << 20})
 	}
-	ctrs = append(ctrs, ctr{m.Store, 1, 0, func(x float64) float64 { return 1 + 0.4*x }, 12 << 20})
+	ctrs = append(ctrs, ctr{m.Store, 1, float64(m.cores()), func(x float64) float64 { return 1 + 0.4*x }, 12 << 20})
 	var out []results.ContainerSeries
 	for k, c := range ctrs {
 		cs := results.ContainerSeries{Service: c.service, Name: fmt.Sprintf("%s_%s_%d", m.Project, c.service, c.n),
 			ID: fmt.Sprintf("%012x", 1000+k), Number: c.n, CPULimit: c.limit}
-		if c.limit == 0 {
-			cs.CPULimit = 2 // the engine's CPUs
-		}
 		for t := -5; t < len(series); t++ {
 			x := 0.0
 			if t >= 0 {
@@ -471,6 +529,25 @@ func (m Model) containers(pc matrix.Cell, capacity float64, series []results.Sec
 		out = append(out, cs)
 	}
 	return out
+}
+
+// host is the machine's CPU each second: the containers', the
+// generator's and HostOther, at most the machine's cores.
+func (m Model) host(ctrs []results.ContainerSeries, gen float64) *results.HostSeries {
+	h := &results.HostSeries{CPUs: m.cores()}
+	for i, s := range ctrs[0].Samples {
+		if s.T < 0 {
+			continue
+		}
+		busy := gen + m.HostOther
+		for _, c := range ctrs {
+			if i < len(c.Samples) {
+				busy += c.Samples[i].CPU / 100
+			}
+		}
+		h.Samples = append(h.Samples, results.HostSample{T: s.T, Busy: math.Min(busy, float64(m.cores()))})
+	}
+	return h
 }
 
 // counts draws the requests completed in one second at mean rate lambda:
