@@ -77,7 +77,8 @@ func (c *Client) Close() error { return c.api.Close() }
 func (c *Client) Host() string { return c.host }
 
 // Engine describes the engine: version, negotiated API version, OS,
-// architecture, CPU count and memory in bytes.
+// architecture, CPU count, memory in bytes and the host's name (docker
+// info's Name).
 func (c *Client) Engine(ctx context.Context) (*results.Engine, error) {
 	info, err := c.api.Info(ctx)
 	if err != nil {
@@ -94,5 +95,6 @@ func (c *Client) Engine(ctx context.Context) (*results.Engine, error) {
 		Arch:        v.Arch,
 		CPUs:        info.NCPU,
 		MemoryBytes: info.MemTotal,
+		Name:        info.Name,
 	}, nil
 }
