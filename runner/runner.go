@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
 
 	"scalebench/load"
@@ -31,6 +32,13 @@ type Scaler interface {
 	Project() string
 }
 
+// Topologist is what a Scaler may also be: able to tell the project's
+// services and which of them receives the load sent to target. dockerctl's
+// compose and Swarm services are.
+type Topologist interface {
+	Topology(ctx context.Context, target *url.URL) (*results.Topology, error)
+}
+
 // Watcher samples the project's containers while a cell's load runs.
 type Watcher interface {
 	// Watch samples from now until stop is called; offsets are from t0.
@@ -49,8 +57,13 @@ type Runner struct {
 	// Target overrides Matrix.Target when set (the demo's stack URL).
 	Target string
 	// Scaler rescales the service; Watcher (optional) samples containers.
+	// When Scaler is also a Topologist, the project's topology is recorded
+	// in run.json when the run starts.
 	Scaler  Scaler
 	Watcher Watcher
+	// HostCPU samples the load generator machine's CPU during each cell's
+	// load (default ProcStat{}: /proc/stat once per second).
+	HostCPU HostSampler
 	// Load runs the load of one cell (default load.Run).
 	Load LoadFunc
 	// Out is the results root where a new run directory is created.
@@ -146,6 +159,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 func (r *Runner) defaults() {
 	if r.Load == nil {
 		r.Load = load.Run
+	}
+	if r.HostCPU == nil {
+		r.HostCPU = ProcStat{}
 	}
 	if r.Retries == 0 {
 		r.Retries = 2

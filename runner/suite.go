@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ type state struct {
 func (r *Runner) open(ctx context.Context) (*state, error) {
 	cells := r.Matrix.Cells()
 	if r.Resume != "" {
-		return r.reopen(cells)
+		return r.reopen(ctx, cells)
 	}
 	now := r.Now().UTC()
 	run := results.Run{
@@ -45,6 +46,7 @@ func (r *Runner) open(ctx context.Context) (*state, error) {
 	if r.Target != "" {
 		run.Matrix.Target = r.Target
 	}
+	r.topology(ctx, &run)
 	dir, err := results.Create(r.Out, &run)
 	if err != nil {
 		return nil, err
@@ -52,7 +54,7 @@ func (r *Runner) open(ctx context.Context) (*state, error) {
 	return &state{dir: dir, run: run, todo: r.selected(cells), kept: map[string]bool{}}, nil
 }
 
-func (r *Runner) reopen(cells []matrix.Cell) (*state, error) {
+func (r *Runner) reopen(ctx context.Context, cells []matrix.Cell) (*state, error) {
 	prev, err := results.ReadRun(r.Resume)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
@@ -83,11 +85,39 @@ func (r *Runner) reopen(cells []matrix.Cell) (*state, error) {
 	st.run.MatrixHash = r.Matrix.Hash()
 	st.run.Status = results.StatusRunning
 	st.run.Ended = time.Time{}
+	if st.run.Topology == nil {
+		r.topology(ctx, &st.run)
+	}
 	if err := results.WriteRun(st.dir, &st.run); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
+
+// topology records the project's topology in run, when the Scaler can
+// read it; a failure is a warning, never the run's failure.
+func (r *Runner) topology(ctx context.Context, run *results.Run) {
+	t, ok := r.Scaler.(Topologist)
+	if !ok {
+		return
+	}
+	target, err := url.Parse(run.Matrix.Target)
+	if err != nil {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("topology not recorded: target %q: %v", run.Matrix.Target, err))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, topologyTimeout)
+	defer cancel()
+	top, err := t.Topology(ctx, target)
+	if err != nil {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("topology not recorded: %v", err))
+		return
+	}
+	run.Topology = top
+}
+
+// topologyTimeout bounds the reading of the topology.
+const topologyTimeout = 30 * time.Second
 
 func (r *Runner) selected(cells []matrix.Cell) []matrix.Cell {
 	if r.Only == nil {
@@ -173,8 +203,8 @@ func (r *Runner) cells(ctx context.Context, st *state, s *Summary) error {
 }
 
 // cell runs one cell: scale, ready, settle (after a rescale), load with
-// container sampling. It never returns a Go error: a failure is the cell's
-// status. busy is the time spent settling and loading.
+// container and host CPU sampling. It never returns a Go error: a failure
+// is the cell's status. busy is the time spent settling and loading.
 func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled int) (cell *results.Cell, busy time.Duration) {
 	cell = &results.Cell{Cell: c, Started: r.Now().UTC()}
 	fail := func(format string, args ...any) (*results.Cell, time.Duration) {
@@ -219,6 +249,10 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 	if r.Watcher != nil && r.Scaler.Project() != "" {
 		stop = r.Watcher.Watch(ctx, r.Scaler.Project(), t0)
 	}
+	var stopHost func() *results.HostSeries
+	if r.HostCPU != nil {
+		stopHost = r.HostCPU.SampleHost(ctx, t0)
+	}
 	rec, aborted, err := r.Load(ctx, load.Config{
 		Target:   target,
 		Scenario: r.Matrix.Scenario,
@@ -227,6 +261,9 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 	})
 	if stop != nil {
 		cell.Containers = stop()
+	}
+	if stopHost != nil {
+		cell.Host = stopHost()
 	}
 	cell.Timings.Load = r.Now().Sub(t0)
 	busy += cell.Timings.Load
