@@ -110,9 +110,12 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 		fmt.Fprintf(e.stderr, "scalebench: warning: engine version unknown: %v\n", err)
 	}
 
+	// The compose and Swarm scalers are Topologists: the runner records
+	// the project's topology in run.json when the run starts.
 	r := &runner.Runner{
 		Matrix: m, MatrixSource: o.source, Target: o.target,
-		Scaler: scaler, Watcher: dc, Out: o.out, Resume: o.resume, Force: o.force, Only: o.only,
+		Scaler: scaler, Watcher: dc, HostCPU: runner.ProcStat{},
+		Out: o.out, Resume: o.resume, Force: o.force, Only: o.only,
 		App: results.AppInfo(ctx, appDir(ctx, dc, m)), Engine: engine, Progress: progress,
 	}
 
@@ -143,6 +146,12 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 	}
 	return sum.Dir, runErr
 }
+
+// The scalers run and demo use tell the runner their project's topology.
+var (
+	_ runner.Topologist = (*dockerctl.ComposeService)(nil)
+	_ runner.Topologist = (*dockerctl.SwarmService)(nil)
+)
 
 // appDir is where the app's git state is read: the matrix's app_dir, else
 // the compose project's working directory label, else the matrix's folder.

@@ -170,6 +170,16 @@ func TestEndToEnd(t *testing.T) {
 		if !services["api"] || !services["model"] {
 			t.Errorf("%s: container stats for %v, want api and model", c.Cell.ID, services)
 		}
+		if h := c.Host; h == nil || h.CPUs < 1 || len(h.Samples) < 2 {
+			t.Errorf("%s: host CPU %+v, want a sample a second of the 3 s load", c.Cell.ID, h)
+		}
+	}
+	if top := set.Run.Topology; top == nil || top.Entry != "api" || len(top.Services) != 2 ||
+		top.Services[0].Name != "api" || top.Services[1].Name != "model" || top.Services[1].Replicas != 1 {
+		t.Errorf("run topology %+v, want api (the entry) and model at 1 replica", top)
+	}
+	if set.Run.Engine != nil && set.Run.Engine.Name == "" {
+		t.Error("run: engine without a name")
 	}
 	if set.Run.Status != results.StatusComplete || set.Run.OriginalScale != 1 || set.Run.Engine == nil {
 		t.Errorf("run: status %s, original %d, engine %v", set.Run.Status, set.Run.OriginalScale, set.Run.Engine)
