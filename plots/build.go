@@ -37,6 +37,9 @@ type Charts struct {
 	Cells map[string]*Chart
 	// Problems are the charts that could not be built, as errors naming them.
 	Problems []error
+	// Memory are the per-cell memory charts by cell id: each run's heaviest
+	// cell and every cell flagged as a leak suspect or with a dead replica.
+	Memory map[string]*Chart
 }
 
 // All lists every chart built, scaling first, then runs, then cells in the
@@ -54,6 +57,7 @@ func (cs *Charts) All(set *results.Set) []*Chart {
 			out = append(out, c)
 		}
 	}
+	out = append(out, cs.memoryCharts(set)...)
 	return out
 }
 
@@ -92,6 +96,7 @@ func Build(st *analysis.Study, set *results.Set) *Charts {
 			cs.Cells[c.Cell.ID] = ch
 		}
 	}
+	cs.addMemory(st, set)
 	return cs
 }
 

@@ -127,7 +127,7 @@ func TestReportInChromium(t *testing.T) {
 			withLoad++
 		}
 	}
-	if want := withLoad + 1 + 2*5; len(facts.Images) != want { // timelines, scaling, 5 per run
+	if want := withLoad + 1 + 2*6; len(facts.Images) != want { // timelines, scaling, 6 per run (5 + the heaviest cell's memory)
 		t.Errorf("page has %d images, want %d", len(facts.Images), want)
 	}
 	for _, img := range facts.Images {

@@ -31,6 +31,7 @@ func conclusions(st *analysis.Study, esc func(string) string) []string {
 	w.knees()
 	w.failures()
 	w.doubts()
+	w.health()
 	return w.out
 }
 

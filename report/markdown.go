@@ -323,6 +323,7 @@ func (m *md) run(run *analysis.Run) {
 			m.images(rc.CPU)
 		}
 	}
+	m.health(run)
 	m.levels(run)
 	for _, scale := range run.Scales {
 		m.scale(run, scale)
