@@ -229,6 +229,9 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 		s.InService = plateauInService(s)
 		s.Bounds = a.bounds(s)
 		s.Limit = a.limit(set, s, perReplica)
+		if k := s.Limit.Kind; (k == LimitConcurrency || k == LimitScaled) && s.Bounds.R0 > 0 {
+			s.Bounds.Concurrency = s.InService.N / s.Bounds.R0.Seconds()
+		}
 	}
 	for i := range st.Steps {
 		step := &st.Steps[i]
@@ -264,13 +267,20 @@ func sharedHost(r *results.Run) bool {
 	return r.Engine == nil || r.Engine.Name == "" || r.Engine.Name == r.Host.Hostname
 }
 
-// unloaded finds each endpoint's unloaded response time: the smallest mean
-// over the lowest-load level of every scale. The mean, not a low
-// percentile, is what Little's law needs (a p10 of a service time that
-// varies by 30% is 40% below its mean); taking the least loaded of several
-// scales keeps queueing out when one scale queues even at its lowest load.
+// unloaded finds each endpoint's unloaded response time from the
+// lowest-load level of every scale: the level with the smallest mean, pooled
+// with the others whose 95% intervals overlap it (the same unloaded time
+// measured again), so that the least of several noisy means does not bias
+// it low. The mean, not a low percentile, is what Little's law needs (the
+// p10 of a service time that varies by 30% is 40% below its mean); taking
+// the least loaded of several scales keeps queueing out when one scale
+// queues even at its lowest load.
 func (a *analyzer) unloaded(cellsOf func(*Level) []*results.Cell) []Unloaded {
-	best := map[string]Unloaded{}
+	type cand struct {
+		u Unloaded
+		h *hdrhistogram.Histogram
+	}
+	cands := map[string][]cand{}
 	var order []string
 	for i := range a.study.Scales {
 		s := &a.study.Scales[i]
@@ -279,27 +289,43 @@ func (a *analyzer) unloaded(cellsOf func(*Level) []*results.Cell) []Unloaded {
 		}
 		lv := &s.Levels[0]
 		for name, h := range endpointHistograms(cellsOf(lv)) {
-			n := h.TotalCount()
-			if n == 0 {
+			if h.TotalCount() == 0 {
 				continue
 			}
-			if _, ok := best[name]; !ok {
+			if _, ok := cands[name]; !ok {
 				order = append(order, name)
 			}
-			m := h.Mean()
-			half := 1.96 * h.StdDev() / math.Sqrt(float64(n))
-			u := Unloaded{Endpoint: name, R0: us(m), Low: us(max(m-half, 1)), High: us(m + half),
-				Scale: lv.Scale, Load: lv.Load, Requests: n}
-			if b, ok := best[name]; !ok || u.R0 < b.R0 && n >= min(b.Requests, 10) {
-				best[name] = u
-			}
+			u := meanOf(h)
+			u.Endpoint, u.Scale, u.Load = name, lv.Scale, lv.Load
+			cands[name] = append(cands[name], cand{u, h})
 		}
 	}
+	slices.Sort(order)
 	out := make([]Unloaded, 0, len(order))
 	for _, name := range order {
-		out = append(out, best[name])
+		cs := cands[name]
+		slices.SortStableFunc(cs, func(x, y cand) int { return cmp.Compare(x.u.R0, y.u.R0) })
+		best := cs[0].u
+		pooled := NewHistogram()
+		pooled.Merge(cs[0].h)
+		for _, c := range cs[1:] {
+			if c.u.Low <= best.High {
+				pooled.Merge(c.h)
+			}
+		}
+		u := meanOf(pooled)
+		u.Endpoint, u.Scale, u.Load = name, best.Scale, best.Load
+		out = append(out, u)
 	}
 	return out
+}
+
+// meanOf is the mean of h with its 95% interval.
+func meanOf(h *hdrhistogram.Histogram) Unloaded {
+	n := h.TotalCount()
+	m := h.Mean()
+	half := 1.96 * h.StdDev() / math.Sqrt(float64(n))
+	return Unloaded{R0: us(m), Low: us(max(m-half, 1)), High: us(m + half), Requests: n}
 }
 
 func us(v float64) time.Duration { return time.Duration(v * float64(time.Microsecond)) }
@@ -373,12 +399,14 @@ func plateauInService(s *Scale) InService {
 // host is the machine's CPU over a level's steady windows.
 func (a *analyzer) host(lv *Level, cells []*results.Cell, shared bool) HostLoad {
 	h := HostLoad{Cores: a.cores, Shared: shared}
-	if !shared {
-		h.Cores = 0
-		return h
-	}
 	for _, s := range lv.Services {
 		h.Stack += s.CPU / 100
+	}
+	if !shared {
+		// The engine's machine runs only the containers (as far as we
+		// know); the generator's machine is another one.
+		h.Busy = h.Stack
+		return h
 	}
 	var busy []float64
 	for _, c := range cells {
@@ -502,6 +530,13 @@ func (a *analyzer) limit(set *results.Set, s *Scale, perReplica float64) Constra
 		l.Kind, l.Cells = LimitGenerator, gen
 		return l
 	}
+	for _, i := range s.Capacity.Levels {
+		l.Cells = append(l.Cells, s.Levels[i].Died...)
+	}
+	if len(l.Cells) > 0 {
+		l.Kind = LimitReplicaDied
+		return l
+	}
 	hostBusy := l.Host.Saturated(th.NearCeiling)
 	hostByStack := hostBusy && l.Host.Stack+l.Host.Generator >= notCPUBound*l.Host.Cores
 	// A service with its own limit, at it (or near it while the host was
@@ -514,21 +549,23 @@ func (a *analyzer) limit(set *results.Set, s *Scale, perReplica float64) Constra
 		l.Kind, l.Service = LimitHost, l.Top.Service
 		return l
 	}
+	if svc, ok := singleThreaded(s, th.NearCeiling); ok && !hostBusy {
+		l.Kind, l.Service = LimitSingleThread, svc
+		return l
+	}
 	capacity := float64(s.Scale) * perReplica
 	if l.Top.Utilization < notCPUBound && s.InService.N > 0 && !hostByStack {
-		if s.InService.High <= 0.9*capacity {
+		if s.InService.High <= 0.9*capacity && l.Hottest < th.NearCeiling {
 			l.Kind = LimitConcurrency
 			if t := set.Run.Topology; t != nil && t.Entry != "" && t.Entry != a.study.Scaled {
 				l.Service = t.Entry
 			}
 			return l
 		}
-		l.Kind, l.Service = LimitScaled, a.study.Scaled
-		return l
-	}
-	if svc, ok := singleThreaded(s, th.NearCeiling); ok && !hostBusy {
-		l.Kind, l.Service = LimitSingleThread, svc
-		return l
+		if s.InService.High > 0.9*capacity {
+			l.Kind, l.Service = LimitScaled, a.study.Scaled
+			return l
+		}
 	}
 	l.Kind = LimitUnknown
 	return l

@@ -31,6 +31,8 @@ func (r *RunCharts) All() []*Chart {
 type Charts struct {
 	// Scaling is capacity against replicas (nil without any scale).
 	Scaling *Chart
+	// Bounds are the asymptotic-bounds charts, one per scale in order.
+	Bounds []*Chart
 	// Runs are per-run charts, in the study's run order.
 	Runs []RunCharts
 	// Cells are the per-cell timelines by cell id.
@@ -49,6 +51,7 @@ func (cs *Charts) All(set *results.Set) []*Chart {
 	if cs.Scaling != nil {
 		out = append(out, cs.Scaling)
 	}
+	out = append(out, cs.Bounds...)
 	for i := range cs.Runs {
 		out = append(out, cs.Runs[i].All()...)
 	}
@@ -74,6 +77,11 @@ func Build(st *analysis.Study, set *results.Set) *Charts {
 	}
 	if len(st.Scales) > 0 {
 		cs.Scaling = keep(CapacityVsScale(st))
+	}
+	for i := range st.Scales {
+		if c := keep(Bounds(st, &st.Scales[i])); c != nil {
+			cs.Bounds = append(cs.Bounds, c)
+		}
 	}
 	for i := range st.Runs {
 		run := &st.Runs[i]

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"scalebench/analysis"
 	"scalebench/report"
 )
 
@@ -127,7 +128,8 @@ func TestReportInChromium(t *testing.T) {
 			withLoad++
 		}
 	}
-	if want := withLoad + 1 + 2*6; len(facts.Images) != want { // timelines, scaling, 6 per run (5 + the heaviest cell's memory)
+	// timelines, scaling, bounds per scale, 6 per run (5 + the heaviest cell's memory)
+	if want := withLoad + 1 + len(analysis.Analyze(broken()).Scales) + 2*6; len(facts.Images) != want {
 		t.Errorf("page has %d images, want %d", len(facts.Images), want)
 	}
 	for _, img := range facts.Images {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"scalebench/analysis"
@@ -26,6 +27,7 @@ func conclusions(st *analysis.Study, esc func(string) string) []string {
 		return []string{"No cell has usable results, so there is nothing to conclude."}
 	}
 	w.scaling()
+	w.scaledLimit()
 	w.efficiency()
 	w.usl()
 	w.knees()
@@ -108,27 +110,164 @@ func (w *writer) scaling() {
 	w.add("%s", strings.Join(sentences, " "))
 }
 
-// bottleneck explains a step that did not raise throughput from container
-// CPU at the higher scale's peak.
+// bottleneck explains a step that did not raise throughput from what
+// limited the higher scale (see analysis.Constraint): the evidence first,
+// then the service it names.
 func (w *writer) bottleneck(s analysis.Step) string {
-	top := s.Top
-	name := w.esc(top.Service)
-	switch {
-	case top.Service == "":
-		return "no container CPU was recorded, so the bottleneck is unknown."
-	case s.ToBottleneck == "" && top.HottestCores >= w.st.Thresholds.NearCeiling && top.Ceiling/float64(max(top.Containers, 1)) > 100:
-		return fmt.Sprintf("no service was near its CPU ceiling, but a %s container used %.2f of a core: if it runs single-threaded, %s is the bottleneck.",
-			name, top.HottestCores, name)
-	case s.ToBottleneck == "":
-		return fmt.Sprintf("no service was near its CPU ceiling (busiest: %s at %s): the limit is not CPU but I/O, locks, a pool size or the load generator.",
-			name, cpuText(top))
-	case s.ToBottleneck == w.st.Scaled:
-		return fmt.Sprintf("%s itself was at %s, so its replicas did not add capacity: check how requests are spread over them.", name, cpuText(top))
-	case s.FromBottleneck != s.ToBottleneck || w.st.Scales[0].Bottleneck != s.ToBottleneck:
-		// It was elsewhere at this step's lower scale, or at the lowest scale.
-		return fmt.Sprintf("%s was at %s: the bottleneck moved to %s.", name, cpuText(top), name)
+	l := s.ToLimit
+	top := l.Top
+	name := w.esc(l.Service)
+	// "moved" when the lower scale had another limit.
+	verdict := func(svc string) string {
+		from := s.FromLimit
+		first := w.st.Scales[0].Limit
+		if from.Kind == l.Kind && from.Service == l.Service && first.Kind == l.Kind && first.Service == l.Service {
+			return fmt.Sprintf("%s is the bottleneck.", svc)
+		}
+		return fmt.Sprintf("the bottleneck moved to %s.", svc)
 	}
-	return fmt.Sprintf("%s was at %s: %s is the bottleneck.", name, cpuText(top), name)
+	switch l.Kind {
+	case analysis.LimitNone:
+		return fmt.Sprintf("with scale %d throughput was still rising at the highest load tested, so its limit lies beyond it.", s.To)
+	case analysis.LimitGenerator:
+		return fmt.Sprintf("the load generator limited the plateau (%s), so the target's limit was not reached.", list(w.escAll(l.Cells)))
+	case analysis.LimitReplicaDied:
+		return fmt.Sprintf("a container died or restarted at that load (%s), so the plateau may be the failure, not a limit.", list(w.escAll(l.Cells)))
+	case analysis.LimitCPU:
+		if name == w.scaled {
+			return fmt.Sprintf("%s itself was at %s, so its replicas did not add capacity: check how requests are spread over them.", name, cpuText(top))
+		}
+		busy := ""
+		if l.Host.Saturated(w.st.Thresholds.NearCeiling) && top.Utilization < w.st.Thresholds.NearCeiling {
+			busy = fmt.Sprintf(" while the machine's %s cores were saturated (%s busy)", coresText(l.Host.Cores), coresText(l.Host.Busy))
+		}
+		return fmt.Sprintf("%s was at %s%s: %s", name, cpuText(top), busy, verdict(name))
+	case analysis.LimitHost:
+		return w.hostText(l) + ": the host is the limit, not a service; more replicas cannot add CPU the machine does not have."
+	case analysis.LimitConcurrency:
+		return w.capText(s, l, verdict)
+	case analysis.LimitScaled:
+		return fmt.Sprintf("about %s requests were in service at once, as many as %d %s replicas take (%s each): %s itself is busy, yet more replicas did not add throughput: check how requests are spread over them.",
+			oneDec(l.Cap), l.Replicas, w.scaled, oneDec(l.PerReplica), w.scaled)
+	case analysis.LimitSingleThread:
+		return fmt.Sprintf("no service was near its CPU ceiling, but one %s container held %s of a core at every load on the plateau though allowed more: if it runs single-threaded, %s", name, coresText(l.Hottest), verdict(name))
+	}
+	if top.Service == "" {
+		return "no container CPU was recorded and nothing else explains the plateau, so the bottleneck is unknown."
+	}
+	return fmt.Sprintf("no service was near its CPU ceiling (busiest: %s at %s) and about %s requests were in service at once: the limit is not in what was recorded (I/O, locks, a service outside the project or the network).",
+		w.esc(top.Service), cpuText(top), oneDec(l.Cap))
+}
+
+// scaledLimit says when the scaled service's own concurrency limited the
+// scales that more replicas then helped: every replica busy.
+func (w *writer) scaledLimit() {
+	var scales, each []string
+	hottest := 0.0
+	for i, sc := range w.st.Scales {
+		raisedNext := i < len(w.st.Steps) && w.st.Steps[i].Verdict == analysis.Raised
+		if sc.Limit.Kind != analysis.LimitScaled || !(raisedNext || len(w.st.Scales) == 1) {
+			continue
+		}
+		scales = append(scales, fmt.Sprint(sc.Scale))
+		each = appendUniqueString(each, oneDec(sc.Limit.Cap/float64(sc.Scale)))
+		hottest = math.Max(hottest, sc.Limit.Hottest)
+	}
+	if len(scales) == 0 {
+		return
+	}
+	one := len(each) == 1 && each[0] == "1.0"
+	cpu := ""
+	if hottest < 0.5 {
+		cpu = fmt.Sprintf(" and no container used more than %s of a core", pct(hottest))
+	}
+	w.add("At %s %s about %s %s per %s replica %s in service at once%s: every replica was busy, so %s itself was the limit there and more replicas added capacity.",
+		plural(len(scales), "scale"), list(scales), list(each), map[bool]string{true: "request", false: "requests"}[one],
+		w.scaled, map[bool]string{true: "was", false: "were"}[one], cpu, w.scaled)
+}
+
+func appendUniqueString(xs []string, x string) []string {
+	if slices.Contains(xs, x) {
+		return xs
+	}
+	return append(xs, x)
+}
+
+// capText words a concurrency cap: its size and how it was found, what
+// the scaled service could have taken, the CPU that rules CPU out, and the
+// service that likely holds it.
+func (w *writer) capText(s analysis.Step, l analysis.Constraint, verdict func(string) string) string {
+	var b strings.Builder
+	at := fmt.Sprintf("at %d replicas", s.To)
+	if s.CapHeld {
+		at = fmt.Sprintf("at %d and at %d replicas", s.From, s.To)
+	}
+	fmt.Fprintf(&b, "about %s requests were in service at once %s (%s); %d %s %s could take %s: a concurrency cap of about %.0f in front of %s (a worker, thread or connection pool) holds throughput at %s rps; no container used more than %s of a core",
+		oneDec(l.Cap), at, w.inServiceText(w.st.Scale(s.To).InService), l.Replicas, w.scaled, plural(l.Replicas, "replica"),
+		count(float64(l.Replicas)*l.PerReplica), math.Max(1, math.Round(l.Cap)), w.scaled, rps(l.CapRPS), pct(l.Hottest))
+	switch {
+	case l.Service == "":
+		b.WriteString(". The engine did not show which service receives the load, so the cap's holder is unknown.")
+	case l.Likely:
+		fmt.Fprintf(&b, ". The load enters through %s: %s", w.esc(l.Service), verdict(w.esc(l.Service)))
+	default:
+		fmt.Fprintf(&b, ". The load enters through %s, the likely holder of the cap.", w.esc(l.Service))
+	}
+	return b.String()
+}
+
+// inServiceText is how the requests in service add up: "12.8 predict/s ×
+// 155 ms unloaded, plus 4.3 index/s × 4.1 ms", largest share first.
+func (w *writer) inServiceText(n analysis.InService) string {
+	parts := slices.Clone(n.Parts)
+	slices.SortStableFunc(parts, func(x, y analysis.InServicePart) int {
+		return cmp.Compare(y.X*y.R0.Seconds(), x.X*x.R0.Seconds())
+	})
+	var out []string
+	for _, p := range parts {
+		if p.X <= 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s/s × %s unloaded", rps(p.X), w.esc(p.Endpoint), dur(p.R0)))
+	}
+	return strings.Join(out, ", plus ")
+}
+
+// hostText is the machine's CPU and who used it.
+func (w *writer) hostText(l analysis.Constraint) string {
+	h := l.Host
+	parts := []string{fmt.Sprintf("the project's containers %s", coresText(h.Stack)),
+		fmt.Sprintf("the load generator %s", coresText(h.Generator))}
+	if h.Measured && h.Other >= 0.05 {
+		parts = append(parts, fmt.Sprintf("other processes %s", coresText(h.Other)))
+	}
+	busiest := ""
+	if l.Top.Service != "" {
+		busiest = fmt.Sprintf("; busiest: %s at %s cores", w.esc(l.Top.Service), coresText(l.Top.CPU/100))
+	}
+	if !h.Shared {
+		return fmt.Sprintf("the Docker host's %s cores were saturated (%s busy with the project's containers%s)", coresText(h.Cores), coresText(h.Busy), busiest)
+	}
+	return fmt.Sprintf("the machine's %s cores were saturated (%s busy: %s%s)", coresText(h.Cores), coresText(h.Busy), list(parts), busiest)
+}
+
+func (w *writer) escAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = w.esc(x)
+	}
+	return out
+}
+
+// oneDec formats a count of requests with one decimal: "2.0", "3.9".
+func oneDec(x float64) string { return fmt.Sprintf("%.1f", x) }
+
+// count formats a count that is usually whole: "5", "5.2".
+func count(x float64) string {
+	if math.Abs(x-math.Round(x)) < 0.05 {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return oneDec(x)
 }
 
 // cpuText is a service's CPU use against its ceiling: "97% CPU" for one
@@ -306,6 +445,14 @@ func (w *writer) doubts() {
 	if len(broken) > 0 {
 		w.add("%d %s failed or %s aborted and %s left out (%s); see the warnings.", len(broken), plural(len(broken), "cell"),
 			map[bool]string{true: "was", false: "were"}[len(broken) == 1], map[bool]string{true: "is", false: "are"}[len(broken) == 1], list(broken))
+	}
+	for _, sc := range w.st.Scales {
+		h := sc.Limit.Host
+		if h.Measured && h.Saturated(w.st.Thresholds.NearCeiling) && h.Other >= 0.25*h.Cores {
+			w.add("The machine was busy with other work at scale %d: other processes used %s of its %s cores, so latencies may be higher than on a quiet machine.",
+				sc.Scale, coresText(h.Other), coresText(h.Cores))
+			break
+		}
 	}
 	if missing := w.st.Planned - w.st.Finished; missing > 0 {
 		w.add("%d of %d planned cells have no results: the conclusions cover only what ran.", missing, w.st.Planned)

@@ -273,14 +273,14 @@ func (m *md) scaling() {
 	}
 	m.line("")
 	if len(st.Steps) > 0 {
-		m.line("| step | capacity (rps) | gain | 95%% CI | test | verdict | bottleneck at the higher scale |")
+		m.line("| step | capacity (rps) | gain | 95%% CI | test | verdict | limit at the higher scale |")
 		m.line("|:---|---:|---:|:---|:---|:---|:---|")
 		for _, s := range st.Steps {
 			sig := pvalue(s.P)
 			if !s.Significant {
 				sig += " ~"
 			}
-			bn := cmp.Or(EscapeName(s.ToBottleneck), "none near its ceiling")
+			bn := m.limitName(s.ToLimit)
 			m.line("| %d→%d | %s→%s | %s | %s…%s | %s, %d vs %d %s | %s | %s |", s.From, s.To, rps(s.FromRPS), rps(s.ToRPS),
 				signed(s.Gain), signed(s.GainLow), signed(s.GainHigh), sig, s.NFrom, s.NTo, s.Samples, s.Verdict, bn)
 		}
@@ -295,6 +295,7 @@ func (m *md) scaling() {
 			rps(u.Lambda), u.Sigma, u.Kappa, best, pct(u.RMSRel), u.Points, map[bool]string{true: " (indicative only)", false: ""}[u.Indicative])
 		m.line("")
 	}
+	m.limits()
 }
 
 func (m *md) runTitle(name string) string {

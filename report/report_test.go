@@ -202,8 +202,8 @@ func TestRenderWritesSelfContainedFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
-	if want := len(set.Cells) + 1 + 2*6; len(refs) != want {
-		t.Errorf("index.html shows %d images, want %d (21 cells, scaling, 6 per run)", len(refs), want)
+	if want := len(set.Cells) + 1 + len(analysis.Analyze(set).Scales) + 2*6; len(refs) != want {
+		t.Errorf("index.html shows %d images, want %d (21 cells, scaling, bounds per scale, 6 per run)", len(refs), want)
 	}
 	for _, r := range refs {
 		if strings.Contains(r[1], "://") || strings.HasPrefix(r[1], "/") {
