@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -27,8 +28,10 @@ const modelWindow = 10 * time.Second
 type API struct {
 	cfg APIConfig
 	mux *http.ServeMux
-	// slots holds the free preprocessing slots, each carrying the time its
-	// last prediction ended.
+	// pool is the worker pool in PoolMode; nil in CPUMode.
+	pool *workerPool
+	// slots holds CPUMode's free preprocessing slots, each carrying the
+	// time its last request ended.
 	slots chan time.Time
 	jobs  *jobQueue
 
@@ -42,11 +45,14 @@ type API struct {
 	workers workerSet
 }
 
-// NewAPI returns an api configured by cfg.
+// NewAPI returns an api configured by cfg. Any mode but CPUMode (the
+// empty one included) is PoolMode.
 func NewAPI(cfg APIConfig) *API {
-	if cfg.Slots < 1 {
-		cfg.Slots = 1
+	if cfg.Mode != CPUMode {
+		cfg.Mode = PoolMode
 	}
+	cfg.Slots = max(cfg.Slots, 1)
+	cfg.Workers = max(cfg.Workers, 1)
 	if cfg.QueueMax < 1 {
 		cfg.QueueMax = 1
 	}
@@ -61,6 +67,9 @@ func NewAPI(cfg APIConfig) *API {
 	for range cfg.Slots {
 		a.slots <- time.Time{}
 	}
+	if cfg.Mode == PoolMode {
+		a.pool = newWorkerPool(cfg.Workers)
+	}
 	a.mux.HandleFunc("GET /{$}", a.handleIndex)
 	a.mux.HandleFunc("POST /predict", a.handlePredict)
 	a.mux.HandleFunc("GET /health", a.handleHealth)
@@ -71,11 +80,21 @@ func NewAPI(cfg APIConfig) *API {
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-// Capacity is the api's largest prediction rate, in predictions per second
-// (+Inf when Cost is 0).
+// Capacity is the api's largest request rate in CPUMode, in requests per
+// second: Slots/Cost (+Inf when Cost is 0). It is +Inf in PoolMode, whose
+// rate depends on how long the models keep each worker waiting.
 func (a *API) Capacity() float64 {
+	if a.pool != nil {
+		return math.Inf(1)
+	}
 	return float64(a.cfg.Slots) / a.cfg.Cost.Seconds()
 }
+
+// Where a request was when its deadline passed waiting for its turn.
+const (
+	waitWorker = "waiting for an api worker"
+	waitSlot   = "waiting for an api slot"
+)
 
 const indexHTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>scalebench demo</title></head>
@@ -89,21 +108,22 @@ const indexHTML = `<!doctype html>
 `
 
 func (a *API) handleIndex(w http.ResponseWriter, r *http.Request) {
-	// Rendering the page takes a slot too: the api's capacity bounds every
-	// request it serves, not only predictions.
+	// Rendering the page takes a worker or a slot too: the api's limit
+	// bounds every public request it serves, not only predictions.
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(r.Context(), start.Add(a.cfg.JobTimeout))
 	defer cancel()
-	var prevEnd time.Time
-	select {
-	case prevEnd = <-a.slots:
-	case <-ctx.Done():
-		a.fail(w, r, start, "waiting for an api slot")
+	if a.pool != nil {
+		if !a.pool.acquire(ctx) {
+			a.fail(w, r, start, waitWorker)
+			return
+		}
+		defer a.pool.release()
+		time.Sleep(a.cfg.IndexCost)
+	} else if _, ok := a.burnInSlot(ctx, []byte(indexHTML), a.cfg.IndexCost); !ok {
+		a.fail(w, r, start, waitSlot)
 		return
 	}
-	until := slotStart(time.Now(), prevEnd, a.cfg.IndexCost).Add(a.cfg.IndexCost)
-	burnUntil([]byte(indexHTML), until)
-	a.slots <- until
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	io.WriteString(w, indexHTML)
 }
@@ -114,8 +134,9 @@ type predictResponse struct {
 	Score  float64 `json:"score"`
 	Worker string  `json:"worker"`
 	Job    uint64  `json:"job"`
-	// Milliseconds spent waiting for a slot, preprocessing, queued for a
-	// model, inferring, and in total.
+	// Milliseconds spent waiting for a worker (PoolMode) or a slot
+	// (CPUMode), reading and preprocessing the upload, queued for a model,
+	// inferring, and in total.
 	SlotWaitMS  float64 `json:"slot_wait_ms"`
 	PreprocMS   float64 `json:"preprocess_ms"`
 	QueuedMS    float64 `json:"queued_ms"`
@@ -141,24 +162,35 @@ func (a *API) handlePredict(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithDeadline(r.Context(), start.Add(a.cfg.JobTimeout))
 	defer cancel()
 
+	// In PoolMode the prediction holds a worker from here to its answer,
+	// reading the upload included, as a sync worker does: the pool bounds
+	// how many predictions are in service at once.
+	if a.pool != nil {
+		if !a.pool.acquire(ctx) {
+			a.fail(w, r, start, waitWorker)
+			return
+		}
+		defer a.pool.release()
+	}
+	slotAt := time.Now()
+
 	image, err := readUpload(w, r, a.cfg.MaxUploadBytes)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 
-	// Preprocess in one of the api's slots: this is its finite capacity.
-	var prevEnd time.Time
-	select {
-	case prevEnd = <-a.slots:
-	case <-ctx.Done():
-		a.fail(w, r, start, "waiting for an api slot")
-		return
+	if a.pool != nil {
+		time.Sleep(a.cfg.Cost)
+	} else {
+		// Preprocess in one of the api's slots: this is its finite
+		// capacity, whatever the models do.
+		var ok bool
+		if slotAt, ok = a.burnInSlot(ctx, image, a.cfg.Cost); !ok {
+			a.fail(w, r, start, waitSlot)
+			return
+		}
 	}
-	slotAt := time.Now()
-	until := slotStart(slotAt, prevEnd, a.cfg.Cost).Add(a.cfg.Cost)
-	burnUntil(image, until)
-	a.slots <- until
 	queuedAt := time.Now()
 
 	j, ok := a.jobs.push(image, queuedAt)
@@ -254,6 +286,26 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, er
 	}
 }
 
+// burnInSlot waits for a free CPUMode slot until ctx is done, burns cost
+// of CPU in it hashing data, and frees it. It returns when it got the slot;
+// false if it got none.
+func (a *API) burnInSlot(ctx context.Context, data []byte, cost time.Duration) (time.Time, bool) {
+	if ctx.Err() != nil {
+		return time.Time{}, false
+	}
+	var prevEnd time.Time
+	select {
+	case prevEnd = <-a.slots:
+	case <-ctx.Done():
+		return time.Time{}, false
+	}
+	at := time.Now()
+	until := slotStart(at, prevEnd, cost).Add(cost)
+	burnUntil(data, until)
+	a.slots <- until
+	return at, true
+}
+
 // maxHandOff bounds the gap between one prediction leaving a slot and the
 // next entering it that slotStart treats as scheduling delay.
 const maxHandOff = 50 * time.Millisecond
@@ -289,6 +341,13 @@ func burnUntil(image []byte, t time.Time) {
 // healthResponse is GET /health's answer.
 type healthResponse struct {
 	Status string `json:"status"`
+	// Mode is the api's mode: "pool" or "cpu".
+	Mode string `json:"mode"`
+	// Workers is how many public requests the api serves at once:
+	// API_WORKERS in pool mode, API_SLOTS in cpu mode.
+	Workers int `json:"workers"`
+	// Busy is how many of those workers or slots are in use now.
+	Busy int `json:"workers_busy"`
 	// Models is the number of workers that polled in the last 10 s.
 	Models   int   `json:"models"`
 	Queued   int   `json:"queued"`
@@ -297,13 +356,16 @@ type healthResponse struct {
 	TimedOut int64 `json:"timed_out"`
 	Rejected int64 `json:"rejected"`
 	Canceled int64 `json:"canceled"`
-	// Capacity is API_SLOTS/API_COST in predictions per second (0 = unbounded).
-	Capacity float64 `json:"capacity"`
+	// Capacity is API_SLOTS/API_COST in requests per second in cpu mode;
+	// absent when unbounded (API_COST 0) and in pool mode, whose rate
+	// depends on the models.
+	Capacity float64 `json:"capacity,omitempty"`
 }
 
 func (a *API) health() healthResponse {
 	h := healthResponse{
 		Status:   "ok",
+		Mode:     string(a.cfg.Mode),
 		Models:   a.workers.count(time.Now()),
 		Queued:   a.jobs.queued(),
 		InFlight: a.inflight.Load(),
@@ -312,8 +374,13 @@ func (a *API) health() healthResponse {
 		Rejected: a.rejected.Load(),
 		Canceled: a.canceled.Load(),
 	}
-	if a.cfg.Cost > 0 {
-		h.Capacity = a.Capacity()
+	if a.pool != nil {
+		h.Workers, h.Busy = a.pool.size(), a.pool.inUse()
+	} else {
+		h.Workers, h.Busy = a.cfg.Slots, a.cfg.Slots-len(a.slots)
+		if a.cfg.Cost > 0 {
+			h.Capacity = a.Capacity()
+		}
 	}
 	if a.draining.Load() {
 		h.Status = "draining"

@@ -263,7 +263,7 @@ func TestPredictTimesOutWithoutModel(t *testing.T) {
 
 func TestPredictTimesOutWaitingForSlot(t *testing.T) {
 	_, srv := testAPI(t, func(c *APIConfig) {
-		c.Slots, c.Cost, c.JobTimeout = 1, 300*time.Millisecond, 150*time.Millisecond
+		c.Mode, c.Slots, c.Cost, c.JobTimeout = CPUMode, 1, 300*time.Millisecond, 150*time.Millisecond
 	})
 	var wg sync.WaitGroup
 	answers := make([]answer, 2)
@@ -306,7 +306,7 @@ func TestQueueFullRejectsAtOnce(t *testing.T) {
 
 func TestSlotsSerializePreprocessing(t *testing.T) {
 	const n, cost = 4, 40 * time.Millisecond
-	_, srv := testAPI(t, func(c *APIConfig) { c.Slots, c.Cost = 1, cost })
+	_, srv := testAPI(t, func(c *APIConfig) { c.Mode, c.Slots, c.Cost = CPUMode, 1, cost })
 	for i := range 3 {
 		startModel(t, srv.URL, fmt.Sprintf("m%d", i), func(c *ModelConfig) { c.ServiceTime = 0 })
 	}
@@ -477,61 +477,68 @@ func TestServeShutsDownGracefully(t *testing.T) {
 }
 
 // BenchmarkModelScaling measures predictions/s through the api with 1, 3
-// and 5 in-process model workers, at a tenth of the default times (API_COST
-// 8ms, MODEL_SERVICE_TIME 15ms) and 8 concurrent clients: the demo's
-// scaling curve, which should rise 1→3 and stay flat 3→5 at the api's
-// capacity of 125/s.
+// and 5 in-process model workers, at a tenth of the default times
+// (MODEL_SERVICE_TIME 15ms; API_COST 0.5ms slept in pool mode, 8ms of CPU
+// in cpu mode) and 8 concurrent clients: the demo's scaling curve, which
+// should rise 1→3 and stay flat 3→5. In pool mode the flat part is the two
+// workers' 2/15.5ms = 129/s; in cpu mode it is the slot's 1/8ms = 125/s.
 func BenchmarkModelScaling(b *testing.B) {
-	for _, models := range []int{1, 3, 5} {
-		b.Run(fmt.Sprintf("models=%d", models), func(b *testing.B) {
-			cfg := DefaultAPIConfig()
-			cfg.Cost = 8 * time.Millisecond
-			a := NewAPI(cfg)
-			srv := httptest.NewServer(a)
-			defer srv.Close()
-			defer a.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for i := range models {
-				m := NewModel(ModelConfig{APIURL: srv.URL, ServiceTime: 15 * time.Millisecond, PollWait: time.Second, Name: fmt.Sprint(i)}, io.Discard)
-				wg.Go(func() { m.Run(ctx) })
+	for _, mode := range []APIMode{PoolMode, CPUMode} {
+		for _, models := range []int{1, 3, 5} {
+			b.Run(fmt.Sprintf("mode=%s/models=%d", mode, models), func(b *testing.B) {
+				cfg := DefaultAPIConfigFor(mode)
+				cfg.Cost = map[APIMode]time.Duration{PoolMode: 500 * time.Microsecond, CPUMode: 8 * time.Millisecond}[mode]
+				benchmarkPredictions(b, cfg, models)
+			})
+		}
+	}
+}
+
+func benchmarkPredictions(b *testing.B, cfg APIConfig, models int) {
+	a := NewAPI(cfg)
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range models {
+		m := NewModel(ModelConfig{APIURL: srv.URL, ServiceTime: 15 * time.Millisecond, PollWait: time.Second, Name: fmt.Sprint(i)}, io.Discard)
+		wg.Go(func() { m.Run(ctx) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	body, ctype := multipartBody(b, "file", testImage)
+	payload := body.Bytes()
+	b.ResetTimer()
+	start := time.Now()
+	var next sync.Mutex
+	n := 0
+	var clients sync.WaitGroup
+	for range 8 {
+		clients.Go(func() {
+			for {
+				next.Lock()
+				if n >= b.N {
+					next.Unlock()
+					return
+				}
+				n++
+				next.Unlock()
+				resp, err := http.Post(srv.URL+"/predict", ctype, bytes.NewReader(payload))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
 			}
-			defer func() { cancel(); wg.Wait() }()
-			body, ctype := multipartBody(b, "file", testImage)
-			payload := body.Bytes()
-			b.ResetTimer()
-			start := time.Now()
-			var next sync.Mutex
-			n := 0
-			var clients sync.WaitGroup
-			for range 8 {
-				clients.Go(func() {
-					for {
-						next.Lock()
-						if n >= b.N {
-							next.Unlock()
-							return
-						}
-						n++
-						next.Unlock()
-						resp, err := http.Post(srv.URL+"/predict", ctype, bytes.NewReader(payload))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							b.Errorf("status %d", resp.StatusCode)
-							return
-						}
-					}
-				})
-			}
-			clients.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "predictions/s")
 		})
 	}
+	clients.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "predictions/s")
 }
 
 func TestSlotStart(t *testing.T) {
@@ -603,11 +610,16 @@ func TestTakenJobGetsItsAnswer(t *testing.T) {
 	})
 }
 
-// TestIndexTakesASlot: GET / waits for an api slot like a prediction, so
-// the api's capacity bounds every request it serves.
+// TestIndexTakesASlot: in cpu mode GET / waits for an api slot like a
+// prediction, so the api's capacity bounds every request it serves.
 func TestIndexTakesASlot(t *testing.T) {
-	a, srv := testAPI(t, func(c *APIConfig) { c.Slots, c.JobTimeout = 1, 150*time.Millisecond })
+	a, srv := testAPI(t, func(c *APIConfig) {
+		c.Mode, c.Slots, c.Cost, c.JobTimeout = CPUMode, 1, 10*time.Millisecond, 150*time.Millisecond
+	})
 	held := <-a.slots // the only slot is busy
+	if h := health(t, srv.URL); h.Mode != "cpu" || h.Workers != 1 || h.Busy != 1 || h.Capacity != 100 {
+		t.Errorf("health with the only slot busy: %+v, want mode cpu, 1 worker (slot), 1 busy, capacity 100/s", h)
+	}
 	resp, err := http.Get(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)

@@ -2,15 +2,18 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"gopkg.in/yaml.v3"
 
 	"scalebench/dockerctl"
 )
@@ -31,7 +34,7 @@ func TestComposeFile(t *testing.T) {
 	// The build context is a copy of experiments/demo with the binary in it,
 	// so the test writes nothing into the source tree.
 	dir := t.TempDir()
-	for _, name := range []string{"compose.yaml", "Dockerfile", ".dockerignore"} {
+	for _, name := range []string{"compose.yaml", "compose.cpu.yaml", "Dockerfile", ".dockerignore"} {
 		b, err := os.ReadFile(filepath.Join(root, "experiments", "demo", name))
 		if err != nil {
 			t.Fatal(err)
@@ -73,6 +76,9 @@ func TestComposeFile(t *testing.T) {
 	run("up", "-d", "--build")
 	waitFor(t, "the compose api to answer", func() bool { return Probe(context.Background(), url+"/health") == nil })
 	waitFor(t, "the compose model to connect", func() bool { return health(t, url).Models == 1 })
+	if h := health(t, url); h.Mode != "pool" || h.Workers != 2 {
+		t.Errorf("compose api health %+v: want the default pool of 2 workers", h)
+	}
 
 	if a := predict(t, url, testImage); a.status != 200 {
 		t.Fatalf("POST /predict on the compose stack: %d %s", a.status, a.body)
@@ -99,5 +105,79 @@ func TestComposeFile(t *testing.T) {
 	imgs, err := c.API().ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", "sbtest-compose:"+project))})
 	if err != nil || len(imgs) > 0 {
 		t.Errorf("docker-compose down --rmi all left the image: %v %v", imgs, err)
+	}
+}
+
+// TestComposeCPUOverride checks, with docker-compose config (no engine
+// needed), that compose.yaml gives the pool-mode api no CPU limit and that
+// compose.cpu.yaml turns it into the cpu-mode api with one core per slot.
+func TestComposeCPUOverride(t *testing.T) {
+	compose, err := exec.LookPath("docker-compose")
+	if err != nil {
+		t.Skip("SKIPPED, NO docker-compose ON PATH: this test reads experiments/demo/compose*.yaml with docker-compose config")
+	}
+	root, err := FindModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "experiments", "demo")
+	type api struct {
+		Environment map[string]string `yaml:"environment"`
+		CPUs        any               `yaml:"cpus"`
+	}
+	config := func(t *testing.T, env []string, files ...string) api {
+		t.Helper()
+		args := []string{"-p", "sbtest-config"}
+		for _, f := range files {
+			args = append(args, "-f", filepath.Join(dir, f))
+		}
+		cmd := exec.Command(compose, append(args, "config")...)
+		// Unset (empty) knobs first, so the caller's environment cannot
+		// change the answer; the last value of a key wins.
+		cmd.Env = append(append(os.Environ(), "API_WORKERS=", "API_SLOTS=", "API_CPUS="), env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("docker-compose %s config: %v", strings.Join(files, " + "), err)
+		}
+		var doc struct {
+			Services map[string]api `yaml:"services"`
+		}
+		if err := yaml.Unmarshal(out, &doc); err != nil {
+			t.Fatalf("docker-compose config output: %v\n%s", err, out)
+		}
+		return doc.Services[ServiceAPI]
+	}
+	for _, tt := range []struct {
+		name    string
+		env     []string
+		files   []string
+		mode    string
+		cpus    string
+		workers string
+	}{
+		{"default: pool, no CPU limit", nil, []string{"compose.yaml"}, "pool", "<nil>", "2"},
+		{"cpu override: one core", nil, []string{"compose.yaml", "compose.cpu.yaml"}, "cpu", "1", "2"},
+		{"cpu override: API_CPUS", []string{"API_CPUS=2", "API_SLOTS=2"}, []string{"compose.yaml", "compose.cpu.yaml"}, "cpu", "2", "2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := config(t, tt.env, tt.files...)
+			if m := got.Environment["API_MODE"]; m != tt.mode {
+				t.Errorf("API_MODE %q, want %q", m, tt.mode)
+			}
+			if w := got.Environment["API_WORKERS"]; w != tt.workers {
+				t.Errorf("API_WORKERS %q, want %q", w, tt.workers)
+			}
+			cpus := fmt.Sprint(got.CPUs)
+			if f, err := strconv.ParseFloat(cpus, 64); err == nil {
+				cpus = strconv.FormatFloat(f, 'g', -1, 64)
+			}
+			if cpus != tt.cpus {
+				t.Errorf("api cpus %s, want %s", cpus, tt.cpus)
+			}
+			cfg, err := APIConfigFromEnv(envMap(got.Environment))
+			if err != nil || string(cfg.Mode) != tt.mode {
+				t.Errorf("the api would start in mode %q (%v), want %q", cfg.Mode, err, tt.mode)
+			}
+		})
 	}
 }

@@ -8,26 +8,64 @@ import (
 	"time"
 )
 
+// APIMode is how the api bounds the public requests it serves at once.
+type APIMode string
+
+const (
+	// PoolMode is the default: a fixed pool of API_WORKERS blocking
+	// workers, as gunicorn's sync workers. A public request (GET / or
+	// POST /predict) holds one for its whole life, a prediction while it
+	// preprocesses, waits for a model and gets the answer; requests that
+	// find every worker busy wait in a backlog. The api then stops on
+	// concurrency, not on CPU: its throughput is API_WORKERS divided by how
+	// long a request holds a worker, which includes the model's time.
+	PoolMode APIMode = "pool"
+	// CPUMode is the CPU-bound variant: a prediction holds one of API_SLOTS
+	// slots only while it burns API_COST of CPU, then waits for a model
+	// without one. The api's capacity is API_SLOTS/API_COST requests per
+	// second whatever the models do, and the demo stack limits its
+	// container to one core per slot, so it shows at its CPU ceiling.
+	CPUMode APIMode = "cpu"
+)
+
+// ParseAPIMode returns the mode s names: "pool" or "cpu".
+func ParseAPIMode(s string) (APIMode, error) {
+	switch m := APIMode(s); m {
+	case PoolMode, CPUMode:
+		return m, nil
+	}
+	return "", fmt.Errorf("api mode %q: want %q (a pool of blocking workers) or %q (CPU-bound slots)", s, PoolMode, CPUMode)
+}
+
 // APIConfig configures the api. The zero value is not usable: start from
-// DefaultAPIConfig or APIConfigFromEnv.
+// DefaultAPIConfig, DefaultAPIConfigFor or APIConfigFromEnv.
 type APIConfig struct {
 	// Listen is the TCP address to listen on (LISTEN, default ":8000").
 	Listen string
-	// Slots is how many predictions are preprocessed at once (API_SLOTS,
-	// default 1).
+	// Mode is how the api bounds its concurrency (API_MODE, default
+	// PoolMode).
+	Mode APIMode
+	// Workers is the size of the worker pool in PoolMode: how many public
+	// requests are served at once (API_WORKERS, default 2). CPUMode
+	// ignores it.
+	Workers int
+	// Slots is how many predictions are preprocessed at once in CPUMode
+	// (API_SLOTS, default 1). PoolMode ignores it.
 	Slots int
-	// Cost is the busy CPU time each prediction spends in a slot (API_COST,
-	// default 55ms).
+	// Cost is each prediction's preprocessing time (API_COST): slept in a
+	// worker in PoolMode (default 5ms), busy CPU in a slot in CPUMode
+	// (default 55ms).
 	Cost time.Duration
-	// IndexCost is the busy CPU time a GET / spends in a slot
-	// (API_INDEX_COST, default API_COST). With both equal, Slots/Cost is the
-	// api's capacity in requests/s whatever the mix of pages and
-	// predictions, as when one web server renders both.
+	// IndexCost is a GET /'s time in a worker or slot (API_INDEX_COST,
+	// default Cost), slept or burnt like Cost. In CPUMode with both equal,
+	// Slots/Cost is the api's capacity in requests/s whatever the mix of
+	// pages and predictions, as when one web server renders both.
 	IndexCost time.Duration
-	// JobTimeout bounds how long a prediction waits, from its arrival, for
-	// a slot and then for a model to take it (JOB_TIMEOUT, default 3s); past
-	// it the api answers 504. Once a model has taken it, the api waits up to
-	// another JobTimeout for the model's answer.
+	// JobTimeout bounds how long a request waits, from its arrival, for a
+	// worker or slot and, for a prediction, then for a model to take it
+	// (JOB_TIMEOUT, default 3s); past it the api answers 504. Once a model
+	// has taken a prediction, the api waits up to another JobTimeout for
+	// the model's answer.
 	JobTimeout time.Duration
 	// QueueMax bounds the predictions inside the api at once, waiting or
 	// not (QUEUE_MAX, default 128); beyond it the api answers 503.
@@ -36,25 +74,49 @@ type APIConfig struct {
 	MaxUploadBytes int64
 }
 
-// DefaultAPIConfig returns the api's defaults.
-func DefaultAPIConfig() APIConfig {
+// DefaultAPIConfig returns the api's defaults: DefaultAPIConfigFor(PoolMode).
+func DefaultAPIConfig() APIConfig { return DefaultAPIConfigFor(PoolMode) }
+
+// DefaultAPIConfigFor returns the api's defaults in mode. Only Mode and
+// the costs differ: 5ms slept per request in PoolMode, 55ms of CPU in
+// CPUMode.
+func DefaultAPIConfigFor(mode APIMode) APIConfig {
+	cost := 5 * time.Millisecond
+	if mode == CPUMode {
+		cost = 55 * time.Millisecond
+	}
 	return APIConfig{
 		Listen:         ":8000",
+		Mode:           mode,
+		Workers:        2,
 		Slots:          1,
-		Cost:           55 * time.Millisecond,
-		IndexCost:      55 * time.Millisecond,
+		Cost:           cost,
+		IndexCost:      cost,
 		JobTimeout:     3 * time.Second,
 		QueueMax:       128,
 		MaxUploadBytes: 8 << 20,
 	}
 }
 
-// APIConfigFromEnv returns DefaultAPIConfig overridden by the environment
-// variables getenv finds (os.Getenv when nil). Every bad value is reported.
+// APIConfigFromEnv returns DefaultAPIConfigFor(API_MODE) overridden by the
+// environment variables getenv finds (os.Getenv when nil). Every bad value
+// is reported. The other mode's knob (API_SLOTS in pool mode, API_WORKERS
+// in cpu mode) is read and checked but has no effect, so one environment
+// can serve both modes.
 func APIConfigFromEnv(getenv func(string) string) (APIConfig, error) {
 	e := envReader{getenv: orGetenv(getenv)}
-	c := DefaultAPIConfig()
+	mode := PoolMode
+	if v := e.getenv("API_MODE"); v != "" {
+		m, err := ParseAPIMode(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("API_MODE=%q: want %q (default) or %q", v, PoolMode, CPUMode))
+		} else {
+			mode = m
+		}
+	}
+	c := DefaultAPIConfigFor(mode)
 	e.str("LISTEN", &c.Listen)
+	e.positiveInt("API_WORKERS", &c.Workers)
 	e.positiveInt("API_SLOTS", &c.Slots)
 	e.duration("API_COST", &c.Cost, 0)
 	c.IndexCost = c.Cost

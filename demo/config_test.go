@@ -17,7 +17,19 @@ func TestAPIConfigFromEnv(t *testing.T) {
 		want    func(*APIConfig)
 		wantErr []string
 	}{
-		{name: "defaults", env: nil, want: func(*APIConfig) {}},
+		{name: "defaults", env: nil, want: func(c *APIConfig) {
+			if c.Mode != PoolMode || c.Workers != 2 || c.Cost != 5*time.Millisecond || c.IndexCost != 5*time.Millisecond {
+				t.Errorf("defaults %+v: want a pool of 2 workers, 5ms per prediction and per page", *c)
+			}
+		}},
+		{name: "cpu mode defaults", env: map[string]string{"API_MODE": "cpu"}, want: func(c *APIConfig) {
+			c.Mode, c.Cost, c.IndexCost = CPUMode, 55*time.Millisecond, 55*time.Millisecond
+		}},
+		{name: "pool size", env: map[string]string{"API_MODE": "pool", "API_WORKERS": "4"}, want: func(c *APIConfig) { c.Workers = 4 }},
+		{name: "the other mode's knob is read but unused", env: map[string]string{"API_MODE": "cpu", "API_SLOTS": "2", "API_WORKERS": "9"},
+			want: func(c *APIConfig) {
+				c.Mode, c.Slots, c.Workers, c.Cost, c.IndexCost = CPUMode, 2, 9, 55*time.Millisecond, 55*time.Millisecond
+			}},
 		{
 			name: "overrides",
 			env: map[string]string{"LISTEN": "127.0.0.1:9", "API_SLOTS": "3", "API_COST": "20ms",
@@ -35,6 +47,13 @@ func TestAPIConfigFromEnv(t *testing.T) {
 			env:     map[string]string{"API_SLOTS": "0", "API_COST": "fast", "JOB_TIMEOUT": "-1s", "QUEUE_MAX": "x"},
 			wantErr: []string{`API_SLOTS="0"`, `API_COST="fast"`, `JOB_TIMEOUT="-1s"`, `QUEUE_MAX="x"`},
 		},
+		{
+			name:    "bad mode and pool size",
+			env:     map[string]string{"API_MODE": "threads", "API_WORKERS": "0", "API_INDEX_COST": "-5ms"},
+			wantErr: []string{`API_MODE="threads": want "pool" (default) or "cpu"`, `API_WORKERS="0": want a whole number ≥ 1`, `API_INDEX_COST="-5ms"`},
+		},
+		{name: "pool size not a number", env: map[string]string{"API_WORKERS": "two"}, wantErr: []string{`API_WORKERS="two"`}},
+		{name: "mode names are lower case", env: map[string]string{"API_MODE": "CPU"}, wantErr: []string{`API_MODE="CPU"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +76,26 @@ func TestAPIConfigFromEnv(t *testing.T) {
 			tt.want(&want)
 			if got != want {
 				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestParseAPIMode(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		want    APIMode
+		wantErr bool
+	}{
+		{"pool", PoolMode, false},
+		{"cpu", CPUMode, false},
+		{"", "", true},
+		{"gunicorn", "", true},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseAPIMode(tt.in)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("ParseAPIMode(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}

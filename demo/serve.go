@@ -22,12 +22,8 @@ func ServeAPI(ctx context.Context, cfg APIConfig, logw io.Writer, listening func
 	}
 	a := NewAPI(cfg)
 	l := log.New(logw, "api: ", log.LstdFlags|log.Lmicroseconds)
-	capacity := "unbounded"
-	if cfg.Cost > 0 {
-		capacity = fmt.Sprintf("%.1f predictions/s", a.Capacity())
-	}
-	l.Printf("listening on %s: %d slot(s) × %s per prediction = %s; JOB_TIMEOUT=%s QUEUE_MAX=%d GOMAXPROCS=%d",
-		ln.Addr(), cfg.Slots, cfg.Cost, capacity, cfg.JobTimeout, cfg.QueueMax, runtime.GOMAXPROCS(0))
+	l.Printf("listening on %s: %s; JOB_TIMEOUT=%s QUEUE_MAX=%d GOMAXPROCS=%d",
+		ln.Addr(), describeLimit(a), cfg.JobTimeout, cfg.QueueMax, runtime.GOMAXPROCS(0))
 	if listening != nil {
 		listening(ln.Addr())
 	}
@@ -39,6 +35,20 @@ func ServeAPI(ctx context.Context, cfg APIConfig, logw io.Writer, listening func
 	h := a.health()
 	l.Printf("stopped: served %d, timed out %d, rejected %d, canceled %d", h.Served, h.TimedOut, h.Rejected, h.Canceled)
 	return err
+}
+
+// describeLimit says what bounds a's throughput, for its log.
+func describeLimit(a *API) string {
+	c := a.cfg
+	if a.pool != nil {
+		return fmt.Sprintf("API_MODE=pool: %d blocking worker(s), each held by a request for its whole life (%s slept per prediction before the model's time, %s per page)",
+			a.pool.size(), c.Cost, c.IndexCost)
+	}
+	capacity := "unbounded"
+	if c.Cost > 0 {
+		capacity = fmt.Sprintf("%.1f requests/s", a.Capacity())
+	}
+	return fmt.Sprintf("API_MODE=cpu: %d slot(s) × %s of CPU per prediction (%s per page) = %s", c.Slots, c.Cost, c.IndexCost, capacity)
 }
 
 // ServeModel runs one model worker until ctx is done (see Model.Run), with

@@ -67,12 +67,17 @@ type StackOptions struct {
 	Port int
 	// Models is the initial number of model replicas (default 1).
 	Models int
+	// APIMode is the api's mode (API_MODE; default PoolMode, a pool of
+	// blocking workers). An API_MODE in APIEnv overrides it.
+	APIMode APIMode
 	// APIEnv and ModelEnv add to or override the containers' environment
-	// (API_COST, MODEL_SERVICE_TIME, ...: see the package documentation).
+	// (API_WORKERS, API_COST, MODEL_SERVICE_TIME, ...: see the package
+	// documentation).
 	APIEnv, ModelEnv map[string]string
-	// APICPUs is the api container's CPU limit in cores. 0 means one core
-	// per API slot (API_SLOTS in APIEnv, default 1), so that a saturated
-	// api shows at its CPU ceiling; negative means no limit.
+	// APICPUs is the api container's CPU limit in cores. 0 means none in
+	// pool mode, and one core per slot in cpu mode (API_SLOTS in APIEnv,
+	// default 1), so that a saturated cpu api shows at its CPU ceiling;
+	// negative means no limit in either mode.
 	APICPUs float64
 	// KeepImage leaves the image in place on Down.
 	KeepImage bool
@@ -128,6 +133,11 @@ func Up(ctx context.Context, opts StackOptions) (_ *Stack, err error) {
 	}
 	if opts.Models == 0 {
 		opts.Models = 1
+	}
+	if opts.APIMode != "" {
+		if _, err := ParseAPIMode(string(opts.APIMode)); err != nil {
+			return nil, fmt.Errorf("demo stack: %w", err)
+		}
 	}
 	if opts.Models < 0 || opts.Port < 0 || opts.Port > 65535 || opts.ReadyTimeout < 0 {
 		return nil, fmt.Errorf("demo stack: bad options (models %d, port %d, ready timeout %s): none may be negative, port at most 65535",
@@ -292,6 +302,9 @@ type service struct {
 
 func (s *Stack) startAPI(ctx context.Context, opts StackOptions) error {
 	env := map[string]string{"LISTEN": fmt.Sprintf(":%d", apiPort)}
+	if opts.APIMode != "" {
+		env["API_MODE"] = string(opts.APIMode)
+	}
 	maps.Copy(env, opts.APIEnv)
 	port := ""
 	if opts.Port > 0 {
@@ -299,7 +312,7 @@ func (s *Stack) startAPI(ctx context.Context, opts StackOptions) error {
 	}
 	cport := nat.Port(fmt.Sprintf("%d/tcp", apiPort))
 	cpus := opts.APICPUs
-	if cpus == 0 {
+	if cpus == 0 && APIMode(env["API_MODE"]) == CPUMode {
 		cpus = 1
 		if n, err := strconv.Atoi(env["API_SLOTS"]); err == nil && n > 0 {
 			cpus = float64(n)

@@ -112,8 +112,8 @@ func TestStackUpScaleDown(t *testing.T) {
 		t.Errorf("URL %q: want the api published on 127.0.0.1", s.URL)
 	}
 	h := health(t, s.URL)
-	if h.Models != 1 || h.Capacity != 200 {
-		t.Errorf("health %+v: want 1 model and the API_COST=5ms capacity of 200/s", h)
+	if h.Models != 1 || h.Mode != "pool" || h.Workers != 2 || h.Capacity != 0 {
+		t.Errorf("health %+v: want 1 model and the default pool of 2 workers, no fixed capacity", h)
 	}
 
 	t.Run("compose labels", func(t *testing.T) {
@@ -138,9 +138,8 @@ func TestStackUpScaleDown(t *testing.T) {
 			if ep == nil || !slices.Contains(ep.Aliases, tt.service) {
 				t.Errorf("%s: not on network %s with alias %s (%+v)", tt.name, s.Network, tt.service, ep)
 			}
-			wantCPU := map[string]int64{"api": 1e9, "model": 0}[tt.service]
-			if got := ins.HostConfig.NanoCPUs; got != wantCPU {
-				t.Errorf("%s: CPU limit %d nano-CPUs, want %d (one core per api slot; none for models)", tt.name, got, wantCPU)
+			if got := ins.HostConfig.NanoCPUs; got != 0 {
+				t.Errorf("%s: CPU limit %d nano-CPUs, want none (a pool-mode api stops on its workers, not its CPU)", tt.name, got)
 			}
 			if tt.service == "model" && len(ins.HostConfig.PortBindings) > 0 {
 				t.Errorf("%s publishes host ports %v: model replicas must publish none so they can be scaled", tt.name, ins.HostConfig.PortBindings)
@@ -216,9 +215,19 @@ func TestStackUpScaleDown(t *testing.T) {
 	}
 }
 
+// TestStackKeepImage also runs the cpu-mode api: one core per slot.
 func TestStackKeepImage(t *testing.T) {
 	c := engine(t)
-	s, _ := up(t, c, buildApp(t), func(o *StackOptions) { o.KeepImage = true })
+	s, _ := up(t, c, buildApp(t), func(o *StackOptions) {
+		o.KeepImage, o.APIMode = true, CPUMode
+		o.APIEnv["API_SLOTS"] = "2"
+	})
+	if h := health(t, s.URL); h.Mode != "cpu" || h.Workers != 2 || h.Capacity != 400 {
+		t.Errorf("health %+v: want the cpu mode with 2 slots of API_COST=5ms, a capacity of 400/s", h)
+	}
+	if got := inspect(t, c, s.Project+"_api_1").HostConfig.NanoCPUs; got != 2e9 {
+		t.Errorf("cpu-mode api: CPU limit %d nano-CPUs, want 2e9 (one core per slot)", got)
+	}
 	if err := s.Down(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +301,7 @@ func TestUpRejectsBadOptions(t *testing.T) {
 		{"project with capitals", StackOptions{Project: "Demo"}, `demo project name "Demo"`},
 		{"negative port", StackOptions{Port: -1}, "port -1"},
 		{"negative models", StackOptions{Models: -2}, "models -2"},
+		{"unknown api mode", StackOptions{APIMode: "threads"}, `api mode "threads"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Up(context.Background(), tt.opts)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"scalebench/demo"
@@ -21,8 +22,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	only := fs.String("only", "", "run only the cells that match, e.g. `'scale=3,users=8'`")
 	keep := fs.Bool("keep", false, "leave the stack (and its image) running afterwards")
 	port := fs.Int("port", 0, "publish the api on 127.0.0.1:`PORT` (default: a free port)")
+	apiMode := fs.String("api", string(demo.PoolMode), "the api's `mode`: pool (a pool of blocking workers, like gunicorn sync workers) or cpu (CPU-bound slots, one core each: API_MODE)")
+	apiWorkers := fs.Int("api-workers", 0, "the pool mode api's `number` of workers (default 2: API_WORKERS)")
 	modelTime := fs.Duration("model-time", 0, "the model's simulated inference time (default 150ms: MODEL_SERVICE_TIME)")
-	apiCost := fs.Duration("api-cost", 0, "the api's CPU cost per prediction (default 80ms: API_COST)")
+	apiCost := fs.Duration("api-cost", 0, "the api's cost per prediction: slept in a worker in pool mode (default 5ms), burnt CPU in cpu mode (default 55ms: API_COST)")
 	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report at the end")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -31,8 +34,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageError{fmt.Errorf("demo takes no arguments, got %q", fs.Args())}
 	}
-	if *modelTime < 0 || *apiCost < 0 {
-		return usageError{errors.New("--model-time and --api-cost must not be negative")}
+	if *modelTime < 0 || *apiCost < 0 || *apiWorkers < 0 {
+		return usageError{errors.New("--model-time, --api-cost and --api-workers must not be negative")}
+	}
+	mode, err := demo.ParseAPIMode(*apiMode)
+	if err != nil {
+		return usageError{fmt.Errorf("--api: %w", err)}
+	}
+	if *apiWorkers > 0 && mode != demo.PoolMode {
+		return usageError{errors.New("--api-workers sizes the pool mode's worker pool; the cpu mode has one slot (API_SLOTS): drop --api-workers or use --api pool")}
 	}
 	moduleDir, err := demo.FindModule()
 	if err != nil {
@@ -67,6 +77,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer dc.Close()
 	opts := demo.StackOptions{
 		Docker: dc, Project: m.Compose.Project, Port: *port, ModuleDir: moduleDir, KeepImage: *keep,
+		APIMode: mode, APIEnv: map[string]string{},
 		Log: func(format string, args ...any) {
 			fmt.Fprintf(e.stdout, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 		},
@@ -75,9 +86,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		opts.ModelEnv = map[string]string{"MODEL_SERVICE_TIME": modelTime.String()}
 	}
 	if *apiCost > 0 {
-		opts.APIEnv = map[string]string{"API_COST": apiCost.String()}
+		opts.APIEnv["API_COST"] = apiCost.String()
 	}
-	fmt.Fprintf(e.stdout, "starting the demo stack (project %s)\n", opts.Project)
+	if *apiWorkers > 0 {
+		opts.APIEnv["API_WORKERS"] = strconv.Itoa(*apiWorkers)
+	}
+	fmt.Fprintf(e.stdout, "starting the demo stack (project %s, api mode %s)\n", opts.Project, mode)
 	stack, err := demo.Up(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("demo: start the stack: %w", err)
