@@ -1,9 +1,17 @@
 // Package dockerctl owns scalebench's use of the Docker Engine API: it finds
 // a compose project's service (compose v1 "p_s_1" and v2 "p-s-1" alike) or a
 // Swarm service, scales it the way compose does, waits until every replica is
-// running, healthy and (optionally) answering a readiness URL, samples the
-// CPU and memory of every container of the project, and puts the original
-// scale back.
+// running, healthy and (optionally) answering a readiness URL, watches the
+// containers around it while it is loaded, and puts the original scale back.
+//
+// Watch samples the CPU and memory of every container of the compose
+// project, or for Swarm of the service's stack (or of the service alone
+// when it is in none), never of every task on the engine. It also records
+// how much each container's RestartCount rose, whether it was OOM-killed,
+// and its die, oom, kill and restart events, so that a replica that dies
+// during a load is never silent. It only reads: the events stream and the
+// inspections never hold up sampling, and stopping a watch is bounded even
+// when the engine stops answering.
 //
 // Everything goes through github.com/docker/docker/client with API version
 // negotiation; the docker CLI is never run and no image is ever pulled.

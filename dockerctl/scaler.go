@@ -18,8 +18,10 @@ type Scaler interface {
 	Original() int
 	// Restore is Scale(Original()).
 	Restore(ctx context.Context) error
-	// Project is the compose project whose containers Watch samples; "" for
-	// a Swarm service (Watch then samples Swarm task containers).
+	// Project is the Watch selector of the containers to sample while the
+	// service is loaded: the compose project's name, or for a Swarm
+	// service its stack (SwarmStackSelector) or itself
+	// (SwarmServiceSelector). Never "".
 	Project() string
 }
 

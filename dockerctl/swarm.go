@@ -31,6 +31,7 @@ type SwarmService struct {
 	c        *Client
 	name     string
 	id       string
+	stack    string // its LabelStackNamespace; "" outside a stack
 	opts     Options
 	original int
 	mu       sync.Mutex
@@ -54,7 +55,7 @@ func (c *Client) Swarm(ctx context.Context, service string, opts Options) (*Swar
 		return nil, fmt.Errorf("swarm service %s is not replicated (global or job mode): only replicated services can be scaled; deploy it with mode: replicated", service)
 	}
 	return &SwarmService{
-		c: c, name: svc.Spec.Name, id: svc.ID, opts: opts,
+		c: c, name: svc.Spec.Name, id: svc.ID, stack: svc.Spec.Labels[LabelStackNamespace], opts: opts,
 		original: int(*svc.Spec.Mode.Replicated.Replicas),
 	}, nil
 }
@@ -77,8 +78,16 @@ func (c *Client) swarmNotFound(ctx context.Context, service string, err error) e
 	return fmt.Errorf("swarm service %q not found on %s; services: %s", service, c.host, joinKeys(names))
 }
 
-// Project is "": Watch then samples Swarm task containers.
-func (s *SwarmService) Project() string { return "" }
+// Project is the Watch selector of the service's stack
+// (SwarmStackSelector) when docker stack deploy made it, else of the
+// service alone (SwarmServiceSelector): Watch samples those task
+// containers and no other.
+func (s *SwarmService) Project() string {
+	if s.stack != "" {
+		return SwarmStackSelector(s.stack)
+	}
+	return SwarmServiceSelector(s.name)
+}
 
 // Service is the Swarm service's name.
 func (s *SwarmService) Service() string { return s.name }

@@ -76,13 +76,13 @@ func TestSwarmScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Original() != 1 || s.Project() != "" || s.Service() != name {
+	if s.Original() != 1 || s.Project() != SwarmServiceSelector(name) || s.Service() != name {
 		t.Fatalf("Original, Project, Service = %d, %q, %q", s.Original(), s.Project(), s.Service())
 	}
 	if err := s.Scale(ctx, 1); err != nil { // the first task may still be starting
 		t.Fatal(err)
 	}
-	stop := c.Watch(ctx, "", time.Now())
+	stop := c.Watch(ctx, s.Project(), time.Now())
 	for _, n := range []int{3, 1} {
 		if err := s.Scale(ctx, n); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package dockerctl
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 
 	"scalebench/results"
 )
@@ -19,27 +19,61 @@ import (
 // container's stats stream yields one sample per second.
 const WatchInterval = time.Second
 
-// Watch samples every container of the compose project (project "" : every
-// Swarm task container) once per second, from now until stop is called.
-// Containers that start later are picked up within a second; containers
-// that stop keep the samples they had. Sample offsets are relative to t0.
+// Bounds on stop: how long it waits for the sampling goroutines to end, then
+// how long it may spend on the final inspections and events.
+const (
+	stopWait   = time.Second
+	stopFinish = 2 * time.Second
+)
+
+// Watch samples the CPU and memory of the containers that selector names,
+// once per second, from now until stop is called, and records how they
+// restarted, were OOM-killed and died meanwhile. The selector is a compose
+// project name (every container of the project), SwarmStackSelector (the
+// task containers of every service of a stack) or SwarmServiceSelector (the
+// task containers of one service); Scaler.Project returns the right one.
+// "" selects nothing: stop then returns nil. Containers that start later
+// are picked up within a second (at once when the engine reports their
+// start); containers that stop keep what they had. Offsets are relative to
+// t0.
 //
-// stop ends sampling and returns one series per container that gave at
-// least one sample, sorted by service, then number, then name. CPU is in
-// percent of one core computed as docker stats does; memory excludes the
-// page cache. Sampling errors are not fatal: a container that cannot be
-// read simply has fewer samples.
-func (c *Client) Watch(ctx context.Context, project string, t0 time.Time) (stop func() []results.ContainerSeries) {
-	ctx, cancel := context.WithCancel(ctx)
-	w := &watcher{c: c, project: project, t0: t0, series: map[string]*results.ContainerSeries{}, seen: map[string]bool{}}
-	w.wg.Add(1)
-	go w.discover(ctx)
+// stop ends the watch and returns one series per container that gave at
+// least one sample or died, restarted or was OOM-killed during the watch,
+// sorted by service, then number, then name. CPU is in percent of one core
+// computed as docker stats does; memory excludes the page cache. Restarts
+// is how much the container's RestartCount rose between when it was first
+// seen and stop (a container gone at stop keeps the count last seen);
+// OOMKilled is true after an oom event or when the container's last exit,
+// during the watch, was an OOM kill; Events are its die, oom, kill and
+// restart events (a restart policy's restart shows as a die and a start,
+// and start is not kept). Errors are not fatal: a container that cannot be
+// read simply has fewer samples. Nothing in the sampling waits on the
+// events stream, and stop returns within about three seconds even when the
+// engine does not answer; later calls return the same result.
+func (c *Client) Watch(ctx context.Context, selector string, t0 time.Time) (stop func() []results.ContainerSeries) {
+	sel, ok := parseSelector(selector)
+	if !ok {
+		return func() []results.ContainerSeries { return nil }
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	w := &watcher{
+		c: c, sel: sel, t0: t0, since: time.Now(),
+		poke:       make(chan struct{}, 1),
+		containers: map[string]*watched{},
+		seenEvents: map[eventKey]bool{},
+	}
+	w.wg.Add(2)
+	go w.discover(wctx)
+	go w.follow(wctx)
 	var once sync.Once
 	var out []results.ContainerSeries
 	return func() []results.ContainerSeries {
 		once.Do(func() {
 			cancel()
-			w.wg.Wait()
+			w.wait(stopWait)
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopFinish)
+			defer cancel()
+			w.finish(fctx, time.Now())
 			out = w.result()
 		})
 		return out
@@ -47,74 +81,108 @@ func (c *Client) Watch(ctx context.Context, project string, t0 time.Time) (stop 
 }
 
 type watcher struct {
-	c       *Client
-	project string
-	t0      time.Time
-	wg      sync.WaitGroup
+	c     *Client
+	sel   selection
+	t0    time.Time
+	since time.Time // when the watch began
+	wg    sync.WaitGroup
+	// poke asks discover to list the containers now (a container started).
+	poke chan struct{}
 
-	mu     sync.Mutex
-	series map[string]*results.ContainerSeries
-	seen   map[string]bool
-	ncpu   float64
+	mu         sync.Mutex
+	ncpu       float64
+	containers map[string]*watched // by container ID
+	seenEvents map[eventKey]bool
+	lastEvent  int64 // TimeNano of the latest event read
 }
 
-// filter selects the containers to sample.
-func (w *watcher) filter() filters.Args {
-	if w.project == "" {
-		return filters.NewArgs(filters.Arg("label", LabelSwarmService))
+// watched is what the watcher knows of one container; guarded by
+// watcher.mu.
+type watched struct {
+	s *results.ContainerSeries
+	// streaming is true while a stats stream reads the container.
+	streaming bool
+	// inspected is true once firstRestarts holds the RestartCount first
+	// seen; lastRestarts is the latest.
+	inspected                   bool
+	firstRestarts, lastRestarts int
+}
+
+// track returns the container's record, making it on first sight; it must
+// be called with w.mu held. fresh is true when it was just made.
+func (w *watcher) track(id, name string, labels map[string]string) (c *watched, fresh bool) {
+	if c := w.containers[id]; c != nil {
+		return c, false
 	}
-	return filters.NewArgs(filters.Arg("label", LabelProject+"="+w.project))
+	c = &watched{s: w.sel.series(id, name, labels)}
+	c.s.CPULimit = w.ncpu
+	w.containers[id] = c
+	return c, true
 }
 
-// discover lists the running containers every WatchInterval and starts a
-// stats stream for each new one.
+// wait waits at most d for the watch's goroutines to end: every one of
+// them ends with the watch's context, but a stuck connection must not
+// hold stop.
+func (w *watcher) wait(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		w.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// discover lists the running containers every WatchInterval, or when
+// poked, and starts a stats stream for each one that has none.
 func (w *watcher) discover(ctx context.Context) {
 	defer w.wg.Done()
 	if info, err := w.c.api.Info(ctx); err == nil {
+		w.mu.Lock()
 		w.ncpu = float64(info.NCPU)
+		w.mu.Unlock()
 	}
 	t := time.NewTicker(WatchInterval)
 	defer t.Stop()
 	for {
-		ctrs, err := w.c.api.ContainerList(ctx, container.ListOptions{Filters: w.filter()})
+		ctrs, err := w.c.api.ContainerList(ctx, container.ListOptions{Filters: w.sel.filter()})
 		if err == nil {
 			for _, ct := range ctrs {
-				if w.seen[ct.ID] {
-					continue
+				w.mu.Lock()
+				c, _ := w.track(ct.ID, containerName(ct), ct.Labels)
+				start := !c.streaming
+				c.streaming = true
+				w.mu.Unlock()
+				if start {
+					w.wg.Add(1)
+					go w.stream(ctx, ct.ID, c)
 				}
-				w.seen[ct.ID] = true
-				w.wg.Add(1)
-				go w.stream(ctx, ct)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-w.poke:
 		}
 	}
 }
 
-// stream reads one container's stats stream until it ends or ctx is done.
-func (w *watcher) stream(ctx context.Context, ct container.Summary) {
+// stream inspects one container, then reads its stats stream until it
+// ends (the container stopped or went) or ctx is done.
+func (w *watcher) stream(ctx context.Context, id string, c *watched) {
 	defer w.wg.Done()
-	s := &results.ContainerSeries{Name: containerName(ct), ID: ct.ID}
-	if w.project == "" {
-		s.Service = ct.Labels[LabelSwarmService]
-		s.Number = taskSlot(ct.Labels[LabelSwarmTaskName])
-	} else {
-		s.Service = ct.Labels[LabelService]
-		s.Number = containerNumber(ct.Labels)
-		if ct.Labels[LabelOneoff] == "True" {
-			s.Number = 0
-		}
-	}
-	s.CPULimit = w.ncpu
-	if ins, err := w.c.api.ContainerInspect(ctx, ct.ID); err == nil && ins.HostConfig != nil {
-		s.CPULimit = cpuLimit(ins.HostConfig.Resources, w.ncpu)
-		s.MemoryLimit = ins.HostConfig.Memory
-	}
-	resp, err := w.c.api.ContainerStats(ctx, ct.ID, true)
+	defer func() {
+		w.mu.Lock()
+		c.streaming = false
+		w.mu.Unlock()
+	}()
+	w.inspect(ctx, id, c)
+	resp, err := w.c.api.ContainerStats(ctx, id, true)
 	if err != nil {
 		return
 	}
@@ -132,20 +200,78 @@ func (w *watcher) stream(ctx context.Context, ct container.Summary) {
 			continue
 		}
 		w.mu.Lock()
-		if w.series[ct.ID] == nil {
-			w.series[ct.ID] = s
-		}
-		s.Samples = append(s.Samples, sample)
+		c.s.Samples = append(c.s.Samples, sample)
 		w.mu.Unlock()
 	}
 }
 
+// inspect reads a container's limits (on first sight) and RestartCount.
+// It returns false when the container could not be inspected.
+func (w *watcher) inspect(ctx context.Context, id string, c *watched) (container.InspectResponse, bool) {
+	ins, err := w.c.api.ContainerInspect(ctx, id)
+	if err != nil || ins.ContainerJSONBase == nil {
+		return ins, false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !c.inspected {
+		c.inspected = true
+		c.firstRestarts = ins.RestartCount
+		if ins.HostConfig != nil {
+			c.s.CPULimit = cpuLimit(ins.HostConfig.Resources, w.ncpu)
+			c.s.MemoryLimit = ins.HostConfig.Memory
+		}
+	}
+	c.lastRestarts = ins.RestartCount
+	return ins, true
+}
+
+// finish ends the watch: it reads the events the live stream had not yet
+// delivered (eventsCatchUp at most), then inspects every container once
+// more for its RestartCount and OOM kill, all within ctx.
+func (w *watcher) finish(ctx context.Context, now time.Time) {
+	ectx, cancel := context.WithTimeout(ctx, eventsCatchUp)
+	w.readEvents(ectx, now)
+	cancel()
+	w.mu.Lock()
+	cs := make(map[string]*watched, len(w.containers))
+	for id, c := range w.containers {
+		cs[id] = c
+	}
+	w.mu.Unlock()
+	var wg sync.WaitGroup
+	for id, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ins, ok := w.inspect(ctx, id, c)
+			if ok && oomDuring(ins.State, w.since) {
+				w.mu.Lock()
+				c.s.OOMKilled = true
+				w.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// result is a copy of every series worth reporting, sorted.
 func (w *watcher) result() []results.ContainerSeries {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]results.ContainerSeries, 0, len(w.series))
-	for _, s := range w.series {
-		out = append(out, *s)
+	out := make([]results.ContainerSeries, 0, len(w.containers))
+	for _, c := range w.containers {
+		s := *c.s
+		s.Samples = slices.Clone(s.Samples)
+		s.Events = slices.Clone(s.Events)
+		if c.inspected && c.lastRestarts > c.firstRestarts {
+			s.Restarts = c.lastRestarts - c.firstRestarts
+		}
+		if len(s.Samples) == 0 && len(s.Events) == 0 && s.Restarts == 0 && !s.OOMKilled {
+			continue
+		}
+		sort.SliceStable(s.Events, func(i, j int) bool { return s.Events[i].T < s.Events[j].T })
+		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -9,7 +9,9 @@
 // SB_MODE selects how serve behaves: "" (plain), "busy" (one goroutine
 // spins), "unhealthy" (/healthz always answers 503), "exit-if-marker" (the
 // first container to start creates /data/marker; later ones find it, log
-// and exit 3). SB_HEALTHY_AFTER delays /healthz answering 200 (a Go
+// and exit 3), "oom" (after SB_OOM_AFTER, a Go duration, it allocates and
+// touches 1 MiB every 10 ms and never frees it, until the kernel kills it
+// for lack of memory). SB_HEALTHY_AFTER delays /healthz answering 200 (a Go
 // duration).
 package main
 
@@ -85,6 +87,17 @@ func serve() error {
 			_ = x
 		}()
 	}
+	if mode == "oom" {
+		var wait time.Duration
+		if s := os.Getenv("SB_OOM_AFTER"); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("SB_OOM_AFTER: %w", err)
+			}
+			wait = d
+		}
+		go hog(ctx, wait)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -112,6 +125,26 @@ func serve() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// hog waits, then allocates and touches 1 MiB every 10 ms, keeping it all,
+// until ctx ends or the process is killed.
+func hog(ctx context.Context, wait time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(wait):
+	}
+	var kept [][]byte
+	for ctx.Err() == nil {
+		b := make([]byte, 1<<20)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		kept = append(kept, b)
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = kept
 }
 
 func health() error {
