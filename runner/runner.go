@@ -28,7 +28,8 @@ type Scaler interface {
 	Scale(ctx context.Context, n int) error
 	// Original is the replica count found before the suite.
 	Original() int
-	// Project names the project whose containers are watched ("" for none).
+	// Project is the Watch selector of the containers to watch: a compose
+	// project name, or a Swarm stack or service selector ("" for none).
 	Project() string
 }
 
