@@ -224,6 +224,11 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 			perReplica = max(perReplica, plateauInService(&s).N/float64(s.Scale))
 		}
 	}
+	// Replicas serve whole requests: 1.04 requests per replica is one at a
+	// time plus the moments a request spends outside the replicas.
+	if r := math.Round(perReplica); math.Abs(perReplica-r) <= 0.1*r {
+		perReplica = r
+	}
 	for i := range st.Scales {
 		s := &st.Scales[i]
 		s.InService = plateauInService(s)

@@ -59,10 +59,15 @@ func Bounds(st *analysis.Study, s *analysis.Scale) (*Chart, error) {
 		}
 	}
 	flat := func(label string, y float64, col int) error {
-		if !shown(y) {
+		if y <= 0 || math.IsInf(y, 0) {
 			return nil
 		}
-		top = math.Max(top, y)
+		if shown(y) {
+			top = math.Max(top, y)
+		} else {
+			// Far above the data: named in the legend, clipped from the plot.
+			label += fmt.Sprintf(" = %.0f req/s, off the chart", y)
+		}
 		return addLine(chart, p, label, ServiceColor(col), plotter.XYs{{X: 0, Y: y}, {X: xmax, Y: y}}, lineOpts{dashed: true})
 	}
 	if len(b.Services) > 0 {
@@ -82,6 +87,7 @@ func Bounds(st *analysis.Study, s *analysis.Scale) (*Chart, error) {
 	if err := addLine(chart, p, "measured (all completed requests)", ScaleColor(0), meas, lineOpts{points: true}); err != nil {
 		return nil, err
 	}
+	p.Legend.Top, p.Legend.Left = false, false // bottom right, below the plateau
 	p.X.Min, p.X.Max = 0, xmax*1.02
 	p.Y.Min, p.Y.Max = 0, niceMax(top*1.1)
 	chart.Panels = []*plot.Plot{p}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"scalebench/analysis"
 )
@@ -23,8 +24,8 @@ func (m *md) limits() {
 	m.line("")
 	var parts []string
 	for _, u := range st.Unloaded {
-		parts = append(parts, fmt.Sprintf("%s %s (95%% CI %s…%s, %d requests at %s, scale %d)", EscapeName(u.Endpoint), dur(u.R0),
-			dur(u.Low), dur(u.High), u.Requests, loadText(st, u.Load), u.Scale))
+		parts = append(parts, fmt.Sprintf("%s %s ± %s (95%%, %d requests at %s, scale %d)", EscapeName(u.Endpoint), dur(u.R0),
+			dur(max((u.High-u.Low)/2, time.Microsecond)), u.Requests, loadText(st, u.Load), u.Scale))
 	}
 	m.line("Unloaded response times (the mean at the least loaded level): %s.", strings.Join(parts, "; "))
 	m.line("")
