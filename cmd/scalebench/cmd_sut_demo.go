@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
+	"os"
 
 	"scalebench/demo"
 )
@@ -20,11 +22,13 @@ func runSUTAPI(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlags(e, "sut api", "",
 		"Serve the demo api: GET /, POST /predict (multipart field \"file\"), GET /health, and the jobs endpoints its model workers poll.\n"+
-			"Flags default to the environment variables LISTEN, API_SLOTS, API_COST, API_INDEX_COST, JOB_TIMEOUT, QUEUE_MAX.")
+			"Flags default to the environment variables LISTEN, API_MODE, API_WORKERS, API_SLOTS, API_COST, API_INDEX_COST, JOB_TIMEOUT, QUEUE_MAX.")
+	mode := fs.String("mode", string(cfg.Mode), "`pool`: a pool of blocking workers, each held by a request for its whole life; cpu: slots that burn CPU")
 	fs.StringVar(&cfg.Listen, "addr", cfg.Listen, "`host:port` to listen on (port 0 picks a free one)")
-	fs.IntVar(&cfg.Slots, "slots", cfg.Slots, "predictions preprocessed at once")
-	fs.DurationVar(&cfg.Cost, "cost", cfg.Cost, "busy CPU `time` per prediction; capacity = slots/cost")
-	fs.DurationVar(&cfg.IndexCost, "index-cost", cfg.IndexCost, "busy CPU `time` per GET /")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "pool mode: blocking workers, each held by a public request until it is answered")
+	fs.IntVar(&cfg.Slots, "slots", cfg.Slots, "cpu mode: predictions preprocessed at once")
+	fs.DurationVar(&cfg.Cost, "cost", cfg.Cost, "`time` per prediction: slept in a worker in pool mode, busy CPU in a slot in cpu mode (default 55ms there)")
+	fs.DurationVar(&cfg.IndexCost, "index-cost", cfg.IndexCost, "`time` per GET /, slept or burnt like -cost")
 	fs.DurationVar(&cfg.JobTimeout, "job-timeout", cfg.JobTimeout, "a prediction's deadline from arrival; past it: 504")
 	fs.IntVar(&cfg.QueueMax, "queue-max", cfg.QueueMax, "predictions admitted at once; beyond: 503")
 	if err := parseFlags(fs, args); err != nil {
@@ -33,8 +37,25 @@ func runSUTAPI(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("sut api: unexpected argument %q", fs.Arg(0))}
 	}
-	if cfg.Slots < 1 || cfg.QueueMax < 1 || cfg.Cost < 0 || cfg.IndexCost < 0 || cfg.JobTimeout <= 0 {
-		return usageError{fmt.Errorf("sut api: -slots and -queue-max must be ≥ 1, -cost and -index-cost ≥ 0 and -job-timeout > 0")}
+	m, err := demo.ParseAPIMode(*mode)
+	if err != nil {
+		return usageError{fmt.Errorf("sut api: -mode: %w", err)}
+	}
+	if m != cfg.Mode {
+		// The other mode's default costs, unless set by flag or environment.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		def := demo.DefaultAPIConfigFor(m)
+		if !set["cost"] && os.Getenv("API_COST") == "" {
+			cfg.Cost = def.Cost
+		}
+		if !set["index-cost"] && os.Getenv("API_INDEX_COST") == "" {
+			cfg.IndexCost = cfg.Cost
+		}
+		cfg.Mode = m
+	}
+	if cfg.Workers < 1 || cfg.Slots < 1 || cfg.QueueMax < 1 || cfg.Cost < 0 || cfg.IndexCost < 0 || cfg.JobTimeout <= 0 {
+		return usageError{fmt.Errorf("sut api: -workers, -slots and -queue-max must be ≥ 1, -cost and -index-cost ≥ 0 and -job-timeout > 0")}
 	}
 	return demo.ServeAPI(ctx, cfg, e.stderr, func(a net.Addr) {
 		fmt.Fprintf(e.stdout, "demo api listening on http://%s/\n", a)
