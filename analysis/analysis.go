@@ -1,8 +1,10 @@
 // Package analysis turns saved results into numbers: per-level throughput and
 // latency, the peak of each scale and where it is reached, the knee where
 // throughput stops growing, the onset of failures, scaling gains with their
-// uncertainty, scaling efficiency, which service sat at its CPU ceiling, a
-// Universal Scalability Law fit, and the flags the cells carry.
+// uncertainty, scaling efficiency, a Universal Scalability Law fit, what
+// limited each scale by the operational laws (requests in service, CPU
+// demands and bounds, the host; see laws.go), memory per service, and the
+// flags the cells carry (leak suspects and dead containers among them).
 //
 // It is a pure function of a results.Set. It must not produce text for
 // people (apart from warnings) or images: that is packages report and plots.
@@ -87,7 +89,8 @@ type Study struct {
 	// replicas; nil with fewer than 3 scales.
 	USL *USL
 	// Flags are per-cell conditions the report must carry (failed or
-	// aborted cells, generator-bound cells, Little's-law mismatches).
+	// aborted cells, generator-bound cells, Little's-law mismatches,
+	// memory-leak suspects, containers that died or restarted).
 	Flags []Flag
 	// Warnings are non-fatal problems, as sentences.
 	Warnings []string

@@ -127,5 +127,6 @@ func (cs *Charts) String() string {
 	if cs.Scaling != nil {
 		n++
 	}
+	n += len(cs.Bounds) + len(cs.Memory)
 	return fmt.Sprintf("%d charts, %d problems", n, len(cs.Problems))
 }
