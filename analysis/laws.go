@@ -172,6 +172,10 @@ type Constraint struct {
 	Host HostLoad
 	// Cells are the cells behind a generator or replica-died verdict.
 	Cells []string
+	// Between are the services on the compose depends_on paths from the
+	// entry service to the scaled one: for a cap, the other places it may
+	// be (empty when the engine recorded no such path).
+	Between []string
 }
 
 // Minimum share of a service's ceiling below which it is never called
@@ -248,7 +252,7 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 		if nf, nt := from.InService.N, to.InService.N; nf > 0 && nt > 0 {
 			step.CapHeld = math.Abs(nt/nf-1) <= 0.15
 		}
-		if step.ToLimit.Kind == LimitConcurrency && step.CapHeld && step.ToLimit.Service != "" {
+		if step.ToLimit.Kind == LimitConcurrency && step.CapHeld && step.ToLimit.Service != "" && len(step.ToLimit.Between) == 0 {
 			step.ToLimit.Likely = true
 			to.Limit.Likely = true
 		}
@@ -564,6 +568,7 @@ func (a *analyzer) limit(set *results.Set, s *Scale, perReplica float64) Constra
 			l.Kind = LimitConcurrency
 			if t := set.Run.Topology; t != nil && t.Entry != "" && t.Entry != a.study.Scaled {
 				l.Service = t.Entry
+				l.Between = between(t, t.Entry, a.study.Scaled)
 			}
 			return l
 		}
@@ -629,4 +634,51 @@ func serviceIn(ss []ServiceLoad, name string) (ServiceLoad, bool) {
 		}
 	}
 	return ServiceLoad{}, false
+}
+
+// between lists the services on depends_on paths from entry to scaled,
+// neither included, sorted: where a request can wait on its way.
+func between(t *results.Topology, entry, scaled string) []string {
+	deps := map[string][]string{}
+	for _, s := range t.Services {
+		deps[s.Name] = s.DependsOn
+	}
+	on := map[string]bool{}
+	// reaches memoizes whether a service leads to scaled.
+	memo := map[string]bool{}
+	visiting := map[string]bool{}
+	var reaches func(s string) bool
+	reaches = func(s string) bool {
+		if s == scaled {
+			return true
+		}
+		if v, ok := memo[s]; ok {
+			return v
+		}
+		if visiting[s] {
+			return false // a cycle: compose refuses them, but stay safe
+		}
+		visiting[s] = true
+		r := false
+		for _, d := range deps[s] {
+			if reaches(d) {
+				r = true
+				if d != scaled {
+					on[d] = true
+				}
+			}
+		}
+		visiting[s] = false
+		memo[s] = r
+		return r
+	}
+	reaches(entry)
+	var out []string
+	for s := range on {
+		if s != entry {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

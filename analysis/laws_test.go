@@ -150,3 +150,20 @@ func TestRemoteEngineHost(t *testing.T) {
 	}
 	var _ results.Run
 }
+
+func TestBetween(t *testing.T) {
+	// nginx → api → model, with redis beside: the cap may be in nginx or
+	// api, and the study says so instead of naming nginx alone.
+	set := analysistest.Pool()
+	set.Run.Topology = &results.Topology{Entry: "nginx", Services: []results.TopologyService{
+		{Name: "api", DependsOn: []string{"model", "redis"}},
+		{Name: "model", DependsOn: []string{"redis"}},
+		{Name: "nginx", DependsOn: []string{"api"}},
+		{Name: "redis"},
+	}}
+	st := analysis.Analyze(set)
+	last := st.Steps[len(st.Steps)-1].ToLimit
+	if last.Kind != analysis.LimitConcurrency || last.Service != "nginx" || len(last.Between) != 1 || last.Between[0] != "api" || last.Likely {
+		t.Errorf("limit %s in %q between %v (likely %v), want a cap in nginx or api, not sure which", last.Kind, last.Service, last.Between, last.Likely)
+	}
+}

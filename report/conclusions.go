@@ -208,6 +208,10 @@ func (w *writer) capText(s analysis.Step, l analysis.Constraint, verdict func(st
 	switch {
 	case l.Service == "":
 		b.WriteString(". The engine did not show which service receives the load, so the cap's holder is unknown.")
+	case len(l.Between) > 0:
+		names := append([]string{w.esc(l.Service)}, w.escAll(l.Between)...)
+		fmt.Fprintf(&b, ". The load enters through %s and reaches %s through %s: the cap is in one of them, so the bottleneck moved to %s.",
+			names[0], w.scaled, list(names[1:]), strings.Join(names, " or "))
 	case l.Likely:
 		fmt.Fprintf(&b, ". The load enters through %s: %s", w.esc(l.Service), verdict(w.esc(l.Service)))
 	default:

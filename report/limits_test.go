@@ -6,6 +6,7 @@ import (
 
 	"scalebench/analysis"
 	"scalebench/analysis/analysistest"
+	"scalebench/results"
 )
 
 // TestLimitConclusions: each way a scale can be limited gets its own
@@ -76,5 +77,17 @@ func TestLimitsSection(t *testing.T) {
 		if !strings.Contains(md, w) {
 			t.Errorf("report lacks %q", w)
 		}
+	}
+}
+
+func TestCapBetweenServices(t *testing.T) {
+	set := analysistest.Pool()
+	set.Run.Topology = &results.Topology{Entry: "nginx", Services: []results.TopologyService{
+		{Name: "api", DependsOn: []string{"model"}}, {Name: "model"}, {Name: "nginx", DependsOn: []string{"api"}},
+	}}
+	text := strings.Join(Conclusions(analysis.Analyze(set)), "\n")
+	want := "The load enters through nginx and reaches model through api: the cap is in one of them, so the bottleneck moved to nginx or api."
+	if !strings.Contains(text, want) {
+		t.Errorf("conclusions lack %q:\n%s", want, text)
 	}
 }
