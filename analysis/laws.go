@@ -252,7 +252,10 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 		if nf, nt := from.InService.N, to.InService.N; nf > 0 && nt > 0 {
 			step.CapHeld = math.Abs(nt/nf-1) <= 0.15
 		}
-		if step.ToLimit.Kind == LimitConcurrency && step.CapHeld && step.ToLimit.Service != "" && len(step.ToLimit.Between) == 0 {
+		// The holder is likely the entry when the cap held across the step,
+		// or when the lower scale's replicas were the limit (it moved).
+		if step.ToLimit.Kind == LimitConcurrency && (step.CapHeld || step.FromLimit.Kind == LimitScaled) &&
+			step.ToLimit.Service != "" && len(step.ToLimit.Between) == 0 {
 			step.ToLimit.Likely = true
 			to.Limit.Likely = true
 		}

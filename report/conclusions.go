@@ -101,9 +101,14 @@ func (w *writer) scaling() {
 		case analysis.Lowered:
 			fmt.Fprintf(&b, "lowered peak throughput %s→%s rps (%s)", rps(s.FromRPS), rps(s.ToRPS), signed(s.Gain))
 		}
-		if s.Verdict != analysis.Raised {
+		switch k := s.ToLimit.Kind; {
+		case s.Verdict != analysis.Raised:
 			b.WriteString("; ")
 			b.WriteString(w.bottleneck(s))
+		case i == len(st.Steps)-1 && s.Efficiency < 0.8 && k != analysis.LimitNone && k != analysis.LimitScaled && k != analysis.LimitUnknown:
+			// The last step gained, but far below linear: say what held the
+			// highest scale back.
+			fmt.Fprintf(&b, " That is %s of linear scaling: %s", pct(s.Efficiency), w.bottleneck(s))
 		}
 		sentences = append(sentences, b.String())
 	}

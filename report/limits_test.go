@@ -80,6 +80,19 @@ func TestLimitsSection(t *testing.T) {
 	}
 }
 
+// TestSublinearLastStep: a last step that gained, but far below linear,
+// says what held the highest scale back.
+func TestSublinearLastStep(t *testing.T) {
+	m := analysistest.PoolModel()
+	m.FrontCapacity = 4 / m.Base.Seconds() // a pool of 4: 3→5 still gains a little
+	text := strings.Join(Conclusions(analysis.Analyze(analysistest.Generate(m))), "\n")
+	for _, want := range []string{"3→5 raised it ", "of linear scaling: about ", "a concurrency cap of about ", "the bottleneck moved to api."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("conclusions lack %q:\n%s", want, text)
+		}
+	}
+}
+
 func TestCapBetweenServices(t *testing.T) {
 	set := analysistest.Pool()
 	set.Run.Topology = &results.Topology{Entry: "nginx", Services: []results.TopologyService{
