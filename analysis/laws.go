@@ -8,6 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"scalebench/matrix"
 	"scalebench/results"
 )
 
@@ -206,6 +207,9 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 	w := set.Run.Matrix.Scenario.Wait
 	st.Think = (w.Min + w.Max) / 2
 	st.Unloaded = a.unloaded(cellsOf)
+	if low := lowestLoad(st); st.Mode == matrix.Closed && low > 2 {
+		a.warnf("the least loaded level has %g users: requests may already queue there, which makes the unloaded response times, and the requests in service, too high; add a level of 1 or 2 users", low)
+	}
 	shared := sharedHost(&set.Run)
 	fill := func(lv *Level) {
 		cells := cellsOf(lv)
@@ -260,6 +264,17 @@ func (a *analyzer) laws(set *results.Set, usable []*results.Cell) {
 			to.Limit.Likely = true
 		}
 	}
+}
+
+// lowestLoad is the smallest load level of any scale (0 without levels).
+func lowestLoad(st *Study) float64 {
+	low := 0.0
+	for _, s := range st.Scales {
+		if len(s.Levels) > 0 && (low == 0 || s.Levels[0].Load < low) {
+			low = s.Levels[0].Load
+		}
+	}
+	return low
 }
 
 // Scale returns the study's scale with n replicas, or nil.
