@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -120,17 +121,23 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		}
 	}()
 	var doc yaml.Node
+	if line, col, what, bad := unreadable(data); bad {
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Col: col,
+			Msg: what + ": the file is binary or not UTF-8 text, not a YAML matrix", Fix: "give the matrix YAML file, saved as UTF-8 text"})
+		return nil
+	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		e := &Error{File: p.file, Msg: strings.TrimPrefix(err.Error(), "yaml: "), Fix: "fix the YAML syntax"}
+		// Every error has a place: the line yaml names, else the start.
+		e := &Error{File: p.file, Line: 1, Col: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: "), Fix: "fix the YAML syntax"}
 		if m := regexp.MustCompile(`^yaml: line (\d+): (.*)$`).FindStringSubmatch(err.Error()); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
-			e.Col, e.Msg = 1, m[2]
+			e.Msg = m[2]
 		}
 		p.errs = append(p.errs, e)
 		return nil
 	}
 	if len(doc.Content) == 0 {
-		p.errs = append(p.errs, &Error{File: p.file, Msg: "the file is empty", Fix: "start from experiments/seed.yaml"})
+		p.errs = append(p.errs, &Error{File: p.file, Line: 1, Col: 1, Msg: "the file is empty", Fix: "start from experiments/seed.yaml"})
 		return nil
 	}
 	root = doc.Content[0]
@@ -139,6 +146,29 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		return nil
 	}
 	return root
+}
+
+// unreadable finds the first byte YAML cannot hold, a control character
+// or invalid UTF-8, and says where it is (line and column from 1, the
+// column in characters) and what it is.
+func unreadable(data []byte) (line, col int, what string, bad bool) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, fmt.Sprintf("byte 0x%02x is not UTF-8", data[i]), true
+		case r == '\n':
+			line, col = line+1, 1
+			i += size
+			continue
+		case (r < 0x20 && r != '\t' && r != '\r') || r == 0x7f:
+			return line, col, fmt.Sprintf("control character 0x%02x", r), true
+		}
+		col++
+		i += size
+	}
+	return 0, 0, "", false
 }
 
 // fields walks a mapping's keys: known keys go to their handler, unknown
