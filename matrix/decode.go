@@ -46,8 +46,8 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 			composeNode = v
 			c := &Compose{}
 			p.fields(v, "compose", map[string]func(*yaml.Node){
-				"project": func(v *yaml.Node) { c.Project = p.str(v, "compose.project") },
-				"service": func(v *yaml.Node) { c.Service = p.str(v, "compose.service") },
+				"project": func(v *yaml.Node) { p.mark(AtComposeProject, v); c.Project = p.str(v, "compose.project") },
+				"service": func(v *yaml.Node) { p.mark(AtComposeService, v); c.Service = p.str(v, "compose.service") },
 			})
 			if v.Kind == yaml.MappingNode && (c.Project == "" || c.Service == "") {
 				p.errorf(v, "write compose: {project: NAME, service: NAME}; the project is the compose project name, docker-compose -p or the folder name", "compose needs both project and service")
@@ -58,7 +58,7 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 			swarmNode = v
 			s := &Swarm{}
 			p.fields(v, "swarm", map[string]func(*yaml.Node){
-				"service": func(v *yaml.Node) { s.Service = p.str(v, "swarm.service") },
+				"service": func(v *yaml.Node) { p.mark(AtSwarmService, v); s.Service = p.str(v, "swarm.service") },
 			})
 			if v.Kind == yaml.MappingNode && s.Service == "" {
 				p.errorf(v, "write swarm: {service: NAME}", "swarm needs a service")
@@ -68,10 +68,16 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 		"scenario": func(v *yaml.Node) { sawScenario = true; m.Scenario = p.scenario(v) },
 		"defaults": func(v *yaml.Node) { p.defaults(v, &m.Defaults) },
 		"runs":     func(v *yaml.Node) { runsNode = v },
+		"max_scale": func(v *yaml.Node) {
+			m.MaxScale = p.positiveInt(v, "max_scale")
+			if m.MaxScale > MaxScaleLimit {
+				p.errorf(v, fmt.Sprintf("use at most %d", MaxScaleLimit), "max_scale %d is above what scalebench scales a service to", m.MaxScale)
+			}
+		},
 	})
 	// Runs inherit the defaults, so they are decoded after them whatever the key order.
 	if runsNode != nil {
-		m.Runs = p.runs(runsNode, m.Defaults)
+		m.Runs = p.runs(runsNode, m.Defaults, m.Ceiling())
 	}
 	if m.Name == "" {
 		p.errorf(root, "add name: my-study; it prefixes result directory names", "the matrix has no name")
@@ -164,6 +170,10 @@ func (p *parser) request(n *yaml.Node) Request {
 			if r.Path != "" && !strings.HasPrefix(r.Path, "/") {
 				p.errorf(v, fmt.Sprintf("write /%s: the path is appended to the target", r.Path), "path %q does not start with /", r.Path)
 			}
+			if strings.Contains(r.Path, "#") {
+				p.errorf(v, "write %23 for a literal #", "path %q has a fragment (#...), which is never sent", r.Path)
+			}
+			r.Path = EscapePath(r.Path)
 		},
 		"weight":  func(v *yaml.Node) { r.Weight = p.positiveInt(v, "weight") },
 		"timeout": func(v *yaml.Node) { r.Timeout = p.duration(v, "timeout", false) },
@@ -272,7 +282,7 @@ func (p *parser) defaults(n *yaml.Node, d *Defaults) {
 	})
 }
 
-func (p *parser) runs(n *yaml.Node, d Defaults) []Run {
+func (p *parser) runs(n *yaml.Node, d Defaults, ceiling int) []Run {
 	if n.Kind != yaml.SequenceNode {
 		p.errorf(n, "write runs: [{name: run1, scale: [1, 3], users: [1, 10], duration: 30s}]", "runs must be a list, found %s", kindName(n))
 		return nil
@@ -284,7 +294,7 @@ func (p *parser) runs(n *yaml.Node, d Defaults) []Run {
 	var out []Run
 	names := map[string]int{}
 	for i, rn := range n.Content {
-		r := p.run(rn, i, d)
+		r := p.run(rn, i, d, ceiling)
 		if line, dup := names[r.Name]; dup && r.Name != "" {
 			fix := fmt.Sprintf("give each run its own name; the first %q is on line %d", r.Name, line)
 			if mapValue(rn, "name") == nil || mapValue(n.Content[slices.IndexFunc(n.Content, func(x *yaml.Node) bool { return x.Line == line })], "name") == nil {
@@ -298,7 +308,7 @@ func (p *parser) runs(n *yaml.Node, d Defaults) []Run {
 	return out
 }
 
-func (p *parser) run(n *yaml.Node, i int, d Defaults) Run {
+func (p *parser) run(n *yaml.Node, i int, d Defaults, ceiling int) Run {
 	r := Run{
 		Name: fmt.Sprintf("run%d", i+1), SpawnRate: d.SpawnRate, Warmup: d.Warmup, Settle: d.Settle,
 		Cooldown: d.Cooldown, Repeat: d.Repeat, MaxInFlight: d.MaxInFlight,
@@ -312,7 +322,7 @@ func (p *parser) run(n *yaml.Node, i int, d Defaults) Run {
 			}
 		},
 		"title":         func(v *yaml.Node) { r.Title = p.str(v, "title") },
-		"scale":         func(v *yaml.Node) { r.Scale = p.intList(v, "scale") },
+		"scale":         func(v *yaml.Node) { r.Scale = p.scales(v, ceiling) },
 		"users":         func(v *yaml.Node) { usersNode = v; r.Users = p.intList(v, "users") },
 		"rate":          func(v *yaml.Node) { rateNode = v; r.Rate = p.floatList(v, "rate") },
 		"duration":      func(v *yaml.Node) { durationNode = v },
@@ -406,6 +416,27 @@ func (p *parser) overrideKey(k *yaml.Node, users []int, what string) (int, bool)
 		return 0, false
 	}
 	return u, true
+}
+
+// scales reads a run's scale list and refuses a replica count above the
+// ceiling, at the value's place.
+func (p *parser) scales(v *yaml.Node, ceiling int) []int {
+	out := p.intList(v, "scale")
+	nodes := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		nodes = v.Content
+	}
+	for i, n := range out {
+		if i >= len(nodes) {
+			break
+		}
+		p.mark(AtScale(n), nodes[i])
+		if n > ceiling {
+			p.errorf(nodes[i], fmt.Sprintf("lower it, or set max_scale: %d at the top level if the engine can hold that many replicas (default %d, at most %d)",
+				min(n, MaxScaleLimit), DefaultMaxScale, MaxScaleLimit), "scale %d is above the ceiling of %d replicas", n, ceiling)
+		}
+	}
+	return out
 }
 
 func contains[T comparable](s []T, v T) bool {

@@ -24,6 +24,12 @@ const (
 	DefaultRepeat      = 1
 	DefaultMaxInFlight = 1000
 	DefaultTimeout     = 30 * time.Second
+	// DefaultMaxScale is the highest replica count a matrix may list unless
+	// it sets max_scale: scaling a compose service creates one container per
+	// replica, and a typo such as 1000000 must not flood the engine.
+	DefaultMaxScale = 100
+	// MaxScaleLimit bounds max_scale itself.
+	MaxScaleLimit = 10000
 )
 
 // Load reads and validates the matrix file at path. Upload files named with
@@ -48,7 +54,7 @@ func Load(path string) (*Matrix, error) {
 // Parse decodes and validates a matrix. name labels error positions; dir
 // resolves relative upload files. It never panics, whatever data holds.
 func Parse(name string, data []byte, dir string) (*Matrix, error) {
-	p := &parser{file: name, dir: dir}
+	p := &parser{file: name, dir: dir, at: &places{file: name, pos: map[string][2]int{}}}
 	root := p.document(data)
 	if root == nil {
 		return nil, p.errs.sorted()
@@ -57,6 +63,7 @@ func Parse(name string, data []byte, dir string) (*Matrix, error) {
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
 	}
+	m.at = p.at
 	return m, nil
 }
 
@@ -93,6 +100,17 @@ type parser struct {
 	file string // as given, for messages
 	dir  string // absolute directory of the file, for uploads
 	errs ErrorList
+	at   *places // where values were written, kept with the matrix
+}
+
+// mark records where the value at key was written, the first time only.
+func (p *parser) mark(key string, n *yaml.Node) {
+	if p.at == nil || n == nil {
+		return
+	}
+	if _, ok := p.at.pos[key]; !ok {
+		p.at.pos[key] = [2]int{n.Line, n.Column}
+	}
 }
 
 // shown is path as a message shows it: relative to the directory the file

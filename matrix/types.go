@@ -35,6 +35,23 @@ type Matrix struct {
 	Runs []Run `json:"runs"`
 	// File is the absolute path of the matrix file ("" when parsed from bytes).
 	File string `json:"file,omitempty"`
+	// MaxScale is the highest replica count a run may list (max_scale: in
+	// the file); 0 means DefaultMaxScale. See Ceiling.
+	MaxScale int `json:"max_scale,omitempty"`
+
+	// at holds where some values were written, for errors found after
+	// parsing (by plan and run, against the engine); nil when the matrix
+	// was read back from run.json.
+	at *places
+}
+
+// Ceiling is the highest replica count the matrix may ask for: MaxScale,
+// or DefaultMaxScale when the file does not set max_scale.
+func (m *Matrix) Ceiling() int {
+	if m.MaxScale > 0 {
+		return m.MaxScale
+	}
+	return DefaultMaxScale
 }
 
 // Compose names a compose project's service.
@@ -88,7 +105,10 @@ type Request struct {
 	Name string `json:"name"`
 	// Method is the HTTP method, upper case (default GET).
 	Method string `json:"method"`
-	// Path is appended to the target URL; it may carry a query.
+	// Path is appended to the target URL; it may carry a query. It is kept
+	// as sent: what a URL cannot hold as written (a space, a quote, a
+	// non-ASCII letter) is percent-encoded when the file is read, in the
+	// path and in the query alike, so "/a b?q=1 2" is "/a%20b?q=1%202".
 	Path string `json:"path"`
 	// Weight is the relative frequency of this request (default 1).
 	Weight int `json:"weight"`
