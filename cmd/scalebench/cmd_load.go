@@ -149,6 +149,7 @@ func (f *loadFlags) config(set map[string]bool) (load.Config, error) {
 		if u.RawQuery != "" {
 			path += "?" + u.RawQuery
 		}
+		path = matrix.EscapePath(path)
 		cfg.Scenario.Requests = []matrix.Request{{Name: path, Method: "GET", Path: path, Weight: 1, Timeout: f.timeout}}
 	}
 	if set["wait"] || f.scenario == "" {
