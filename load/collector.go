@@ -19,7 +19,12 @@ const secondGrace = 150 * time.Millisecond
 // window accumulates one endpoint's requests over a span of time. One
 // goroutine (the collector) owns it.
 type window struct {
+	// hist holds the latencies of successful requests; fail those of failed
+	// ones (allocated at the first failure), kept apart so that a fast
+	// refusal never looks like a fast answer.
 	hist       *hdrhistogram.Histogram
+	fail       *hdrhistogram.Histogram
+	sumOK      time.Duration
 	requests   int64
 	failures   int64
 	bytes      int64
@@ -31,11 +36,17 @@ type window struct {
 func newWindow() *window { return &window{hist: NewHistogram()} }
 
 func (w *window) add(s *sample) {
-	recordLatency(w.hist, s.latency)
 	w.requests++
 	if s.class != classOK {
+		if w.fail == nil {
+			w.fail = NewHistogram()
+		}
+		recordLatency(w.fail, s.latency)
 		w.failures++
 		w.byClass[s.class]++
+	} else {
+		recordLatency(w.hist, s.latency)
+		w.sumOK += s.latency
 	}
 	w.bytes += s.bytes
 	w.sumLatency += s.latency
@@ -44,6 +55,13 @@ func (w *window) add(s *sample) {
 
 func (w *window) merge(o *window) {
 	w.hist.Merge(o.hist)
+	if o.fail != nil {
+		if w.fail == nil {
+			w.fail = NewHistogram()
+		}
+		w.fail.Merge(o.fail)
+	}
+	w.sumOK += o.sumOK
 	w.requests += o.requests
 	w.failures += o.failures
 	w.bytes += o.bytes
@@ -56,7 +74,23 @@ func (w *window) merge(o *window) {
 
 func (w *window) reset() {
 	w.hist.Reset()
-	*w = window{hist: w.hist}
+	if w.fail != nil {
+		w.fail.Reset()
+	}
+	*w = window{hist: w.hist, fail: w.fail}
+}
+
+// all is the latencies of every request, failed ones included, as Locust
+// and HdrHistogram logs count them: w's own histogram without failures,
+// else a merged copy.
+func (w *window) all() *hdrhistogram.Histogram {
+	if w.fail == nil || w.fail.TotalCount() == 0 {
+		return w.hist
+	}
+	h := NewHistogram()
+	h.Merge(w.hist)
+	h.Merge(w.fail)
+	return h
 }
 
 func (w *window) meanLatency() time.Duration {
@@ -95,22 +129,38 @@ func (w *window) stats(d time.Duration) (results.Stats, error) {
 	if w.requests > 0 {
 		st.FailRate = float64(w.failures) / float64(w.requests)
 	}
-	st.Latency = results.Latency{
-		Min:  MinLatency(w.hist),
-		Mean: w.meanLatency(),
-		P50:  Quantile(w.hist, 0.50),
-		P90:  Quantile(w.hist, 0.90),
-		P95:  Quantile(w.hist, 0.95),
-		P99:  Quantile(w.hist, 0.99),
-		P999: Quantile(w.hist, 0.999),
-		Max:  MaxLatency(w.hist),
+	var mean time.Duration
+	if ok := w.requests - w.failures; ok > 0 {
+		mean = w.sumOK / time.Duration(ok)
 	}
+	st.Latency = latencyOf(w.hist, mean)
 	enc, err := EncodeHistogram(w.hist)
 	if err != nil {
 		return st, err
 	}
 	st.Histogram = enc
+	if w.fail != nil && w.fail.TotalCount() > 0 {
+		fl := latencyOf(w.fail, (w.sumLatency-w.sumOK)/time.Duration(max(w.failures, 1)))
+		st.FailedLatency = &fl
+		if st.FailedHistogram, err = EncodeHistogram(w.fail); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
+}
+
+// latencyOf summarises h with the given mean.
+func latencyOf(h *hdrhistogram.Histogram, mean time.Duration) results.Latency {
+	return results.Latency{
+		Min:  MinLatency(h),
+		Mean: mean,
+		P50:  Quantile(h, 0.50),
+		P90:  Quantile(h, 0.90),
+		P95:  Quantile(h, 0.95),
+		P99:  Quantile(h, 0.99),
+		P999: Quantile(h, 0.999),
+		Max:  MaxLatency(h),
+	}
 }
 
 // second accumulates the samples that completed in one second.
@@ -305,12 +355,12 @@ func (c *collector) closeSecond(length time.Duration) {
 	if c.interval != nil {
 		iv := Interval{
 			T: s.t, Start: c.start.Add(time.Duration(s.t) * time.Second), Length: length,
-			Users: s.users, Total: tot.hist, Requests: tot.requests, Failures: tot.failures,
+			Users: s.users, Total: tot.all(), Requests: tot.requests, Failures: tot.failures,
 			Bytes: tot.bytes, LatencySum: tot.sumLatency,
 		}
 		for i, w := range s.eps {
 			iv.Endpoints = append(iv.Endpoints, IntervalEndpoint{
-				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.hist,
+				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.all(),
 				Requests: w.requests, Failures: w.failures, Bytes: w.bytes, LatencySum: w.sumLatency,
 			})
 		}

@@ -75,15 +75,28 @@ func WriteLocustStats(w io.Writer, rec *results.Load) error {
 	rows = append(rows, eps...)
 	rows = append(rows, results.Endpoint{Name: "Aggregated", Total: rec.Total})
 	for _, e := range rows {
+		// Locust counts failed requests' times with the others.
 		h, err := DecodeHistogram(e.Total.Histogram)
 		if err != nil {
 			return fmt.Errorf("endpoint %q: %w", e.Name, err)
 		}
+		if e.Total.FailedHistogram != "" {
+			f, err := DecodeHistogram(e.Total.FailedHistogram)
+			if err != nil {
+				return fmt.Errorf("endpoint %q failed requests: %w", e.Name, err)
+			}
+			h.Merge(f)
+		}
 		st := e.Total
 		secs := st.Window.Seconds()
+		mean := st.Latency.Mean
+		if fl := st.FailedLatency; fl != nil && st.Requests > 0 {
+			ok := st.Requests - st.Failures
+			mean = (st.Latency.Mean*time.Duration(ok) + fl.Mean*time.Duration(st.Failures)) / time.Duration(st.Requests)
+		}
 		row := []string{
 			e.Method, e.Name, strconv.FormatInt(st.Requests, 10), strconv.FormatInt(st.Failures, 10),
-			msInt(st.Latency.P50), ms(st.Latency.Mean), ms(st.Latency.Min), ms(st.Latency.Max),
+			msInt(Quantile(h, 0.5)), ms(mean), ms(MinLatency(h)), ms(MaxLatency(h)),
 			fmtFloat(perReq(st.Bytes, st.Requests)), fmtFloat(per(st.Requests, secs)), fmtFloat(per(st.Failures, secs)),
 		}
 		row = append(row, locustPercentileFields(h, st.Requests)...)

@@ -38,7 +38,7 @@ func WriteTable(w io.Writer, rec *results.Load) error {
 	}
 	b.WriteString(sep + "\n")
 	row("", "Aggregated", rec.Total)
-	fmt.Fprintf(&b, "Response times in milliseconds over the whole run (%s, %s).\n", seconds(rec.Elapsed), rec.Mode)
+	fmt.Fprintf(&b, "Response times of successful requests, in milliseconds, over the whole run (%s, %s).\n", seconds(rec.Elapsed), rec.Mode)
 
 	st := rec.Steady
 	if st.Window > 0 && st.Requests > 0 {

@@ -269,11 +269,17 @@ type Stats struct {
 	RPS float64 `json:"rps"`
 	// FailRate is Failures / Requests (0..1).
 	FailRate float64 `json:"fail_rate"`
-	// Latency summarises the histogram.
+	// Latency summarises the histogram: successful requests only (Locust
+	// mixes failures in; a fast refusal must not look like a fast answer).
 	Latency Latency `json:"latency"`
-	// Histogram is the latency HdrHistogram in microseconds (1 µs..60 s, 3
-	// significant digits), V2 compressed and base64 encoded.
+	// Histogram is the latency HdrHistogram of the successful requests, in
+	// microseconds (1 µs..60 s, 3 significant digits), V2 compressed and
+	// base64 encoded.
 	Histogram string `json:"histogram,omitempty"`
+	// FailedLatency and FailedHistogram are the same for the failed
+	// requests; nil and empty without failures.
+	FailedLatency   *Latency `json:"failed_latency,omitempty"`
+	FailedHistogram string   `json:"failed_histogram,omitempty"`
 }
 
 // Latency is a latency summary; every field is a duration.
