@@ -116,6 +116,13 @@ func (p *parser) url(n *yaml.Node, what string) string {
 	return strings.TrimRight(s, "/")
 }
 
+// MaxRequests is the most request entries a scenario may list. The load
+// engine records each entry in its own HdrHistograms (whole run, steady
+// state, each second), so memory grows with the entries: about 0.1 MB per
+// entry past 64 entries (bench/README.md has the measured figures), some
+// 100 MB at the limit.
+const MaxRequests = 1000
+
 func (p *parser) scenario(n *yaml.Node) Scenario {
 	var s Scenario
 	var reqNode *yaml.Node
@@ -136,6 +143,11 @@ func (p *parser) scenario(n *yaml.Node) Scenario {
 	}
 	if len(reqNode.Content) == 0 {
 		p.errorf(reqNode, "add at least one request", "requests is empty")
+		return s
+	}
+	if len(reqNode.Content) > MaxRequests {
+		p.errorf(reqNode.Content[MaxRequests], fmt.Sprintf("keep at most %d entries: merge paths that differ only in an ID into one entry, or split the scenario across matrix files", MaxRequests),
+			"the scenario has %d requests, more than the limit of %d", len(reqNode.Content), MaxRequests)
 		return s
 	}
 	names := map[string]int{}
