@@ -1,6 +1,7 @@
 package dockerctl
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,9 +48,10 @@ type ComposeService struct {
 
 // Compose finds service in the compose project: the containers labelled
 // com.docker.compose.project=project, com.docker.compose.service=service and
-// com.docker.compose.oneoff=False. When there is none, the error lists the
-// projects (or the project's services) that exist. The replica count found,
-// stopped replicas included, is Original.
+// com.docker.compose.oneoff=False that compose created (see Foreign for
+// those it did not). When there is none, the error lists the projects (or
+// the project's services) that exist. The replica count found, stopped
+// replicas included, is Original.
 func (c *Client) Compose(ctx context.Context, project, service string, opts Options) (*ComposeService, error) {
 	if project == "" || service == "" {
 		return nil, fmt.Errorf("compose project and service must both be named (got project %q, service %q)", project, service)
@@ -58,9 +60,13 @@ func (c *Client) Compose(ctx context.Context, project, service string, opts Opti
 		return nil, fmt.Errorf("compose %s/%s: %w", project, service, err)
 	}
 	s := &ComposeService{c: c, project: project, service: service, opts: opts}
-	ctrs, err := s.list(ctx)
+	ctrs, foreign, err := s.listAll(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(ctrs) == 0 && len(foreign) > 0 {
+		return nil, fmt.Errorf("compose project %q has no replica of %q that compose created on %s: container %s carries its labels but %s; scalebench never adopts such a container: start the service with docker-compose -p %s up -d %s",
+			project, service, c.host, containerName(foreign[0]), s.notMadeByCompose(foreign[0]), project, service)
 	}
 	if len(ctrs) == 0 {
 		return nil, c.composeNotFound(ctx, project, service)
@@ -177,9 +183,17 @@ func (s *ComposeService) Replicas(ctx context.Context) ([]results.Replica, error
 	return out, nil
 }
 
-// list returns every container of the service (any state), sorted by
+// list returns the replicas of the service (any state), sorted by
 // container number, lowest first.
 func (s *ComposeService) list(ctx context.Context) ([]container.Summary, error) {
+	replicas, _, err := s.listAll(ctx)
+	return replicas, err
+}
+
+// listAll returns the replicas of the service (any state), sorted by
+// container number, lowest first, and apart the foreign containers: those
+// labelled as replicas of the service that compose did not create.
+func (s *ComposeService) listAll(ctx context.Context) (replicas, foreign []container.Summary, err error) {
 	ctrs, err := s.c.api.ContainerList(ctx, container.ListOptions{
 		All: true,
 		Filters: filters.NewArgs(
@@ -189,32 +203,103 @@ func (s *ComposeService) list(ctx context.Context) ([]container.Summary, error) 
 		),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("compose %s/%s: list containers: %w", s.project, s.service, err)
+		return nil, nil, fmt.Errorf("compose %s/%s: list containers: %w", s.project, s.service, err)
 	}
 	// The filter already selects them; check again so that nothing outside
 	// the service is ever touched, whatever the engine's filter semantics.
-	out := ctrs[:0]
 	for _, ct := range ctrs {
-		if s.owns(ct.Labels) {
-			out = append(out, ct)
+		if !s.owns(ct.Labels) {
+			continue
 		}
+		if why := s.notMadeByCompose(ct); why != "" {
+			foreign = append(foreign, ct)
+			continue
+		}
+		replicas = append(replicas, ct)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ni, nj := containerNumber(out[i].Labels), containerNumber(out[j].Labels)
+	sort.SliceStable(replicas, func(i, j int) bool {
+		ni, nj := containerNumber(replicas[i].Labels), containerNumber(replicas[j].Labels)
 		if ni != nj {
 			return ni < nj
 		}
-		return out[i].Created < out[j].Created
+		return replicas[i].Created < replicas[j].Created
 	})
-	return out, nil
+	return replicas, foreign, nil
 }
 
-// owns reports whether a container with these labels is a replica of the
-// service: the only containers Scale may stop, remove or create.
+// owns reports whether a container with these labels is labelled as a
+// replica of the service. Only such containers may be stopped, removed or
+// created, and only when compose made them (notMadeByCompose).
 func (s *ComposeService) owns(labels map[string]string) bool {
 	return labels[LabelProject] == s.project &&
 		labels[LabelService] == s.service &&
 		labels[LabelOneoff] == "False"
+}
+
+// notMadeByCompose says why a container labelled as a replica of the
+// service is not one compose created, "" when it is: compose puts a
+// config-hash label on every container and names replicas
+// <project>_<service>_<number> (v1) or with "-" (v2); a fixed
+// container_name can only hold replica 1.
+func (s *ComposeService) notMadeByCompose(ct container.Summary) string {
+	name, number := containerName(ct), containerNumber(ct.Labels)
+	if ct.Labels[LabelConfigHash] == "" {
+		return "it has no " + LabelConfigHash + " label, which compose puts on every container it creates"
+	}
+	if _, ok := nameStyle(name, s.project, s.service, number); ok {
+		return ""
+	}
+	if number == 1 && replicaLikeNumber(name, s.project, s.service) < 0 {
+		return "" // a fixed container_name
+	}
+	return fmt.Sprintf("its name does not match its container number %s (compose would name it %s)",
+		cmp.Or(ct.Labels[LabelNumber], `""`), replicaName(s.project, s.service, number, "_"))
+}
+
+// replicaLikeNumber is the number in a name shaped like a replica's of
+// project/service (p_s_3 or p-s-3), -1 when it is not shaped so.
+func replicaLikeNumber(name, project, service string) int {
+	for _, sep := range []string{"_", "-"} {
+		if rest, ok := strings.CutPrefix(name, project+sep+service+sep); ok {
+			if n, err := strconv.Atoi(rest); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+// Foreign describes the containers labelled as replicas of the service
+// that compose did not create, one sentence each: scalebench leaves them
+// alone, never counting, stopping or removing them.
+func (s *ComposeService) Foreign(ctx context.Context) ([]string, error) {
+	_, foreign, err := s.listAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(foreign))
+	for _, ct := range foreign {
+		out = append(out, fmt.Sprintf("container %s is labelled as a replica of %s/%s but compose did not create it: %s; scalebench leaves it alone and does not count it (remove it, or its %s labels, if it should not be there)",
+			containerName(ct), s.project, s.service, s.notMadeByCompose(ct), "com.docker.compose"))
+	}
+	return out, nil
+}
+
+// foreignNames are the container numbers a new replica must not take: those
+// of the foreign containers, by label and by name.
+func (s *ComposeService) foreignNames(ctx context.Context) (map[int]bool, error) {
+	_, foreign, err := s.listAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[int]bool{}
+	for _, ct := range foreign {
+		taken[containerNumber(ct.Labels)] = true
+		if n := replicaLikeNumber(containerName(ct), s.project, s.service); n >= 0 {
+			taken[n] = true
+		}
+	}
+	return taken, nil
 }
 
 func firstRunning(ctrs []container.Summary) *container.Summary {
@@ -289,11 +374,16 @@ func replicaName(project, service string, number int, sep string) string {
 var errNoTemplate = errors.New("no running replica to copy")
 
 // CheckScalable reports, without changing anything, whether the service can
-// be scaled to n replicas: refused are a fixed container_name and a fixed
-// published host port (when n > 1), a missing image, and no replica to copy.
+// be scaled to n replicas: refused are a count above Options.MaxScale or
+// whose memory limits exceed the engine's memory, a fixed container_name
+// and a fixed published host port (when n > 1), a missing image, and no
+// replica to copy.
 func (s *ComposeService) CheckScalable(ctx context.Context, n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.opts.checkScale(n); err != nil {
+		return fmt.Errorf("scale %s/%s to %d: %w", s.project, s.service, n, err)
+	}
 	ctrs, err := s.list(ctx)
 	if err != nil {
 		return err

@@ -18,6 +18,10 @@
 //
 // It must not stop, remove or create anything outside the named project and
 // service: every container it touches is first checked against the project,
-// service and one-off labels. It knows nothing of load tests or result files
+// service and one-off labels, and must be one compose created (its
+// config-hash label and the project's naming); a look-alike is reported
+// (Foreign) and left alone. It never creates more than a bounded number of
+// replicas (Options.MaxScale), a few at a time, and stops at the first
+// create the engine refuses. It knows nothing of load tests or result files
 // beyond the results types it fills.
 package dockerctl

@@ -3,14 +3,23 @@ package dockerctl
 import (
 	"fmt"
 	"time"
+
+	"scalebench/matrix"
 )
 
 // DefaultReadyTimeout bounds the wait for replicas to be running, healthy
 // and ready after a rescale when Options.ReadyTimeout is zero.
 const DefaultReadyTimeout = 2 * time.Minute
 
+// DefaultMaxScale is the highest replica count Scale accepts when
+// Options.MaxScale is zero: a matrix's default ceiling.
+const DefaultMaxScale = matrix.DefaultMaxScale
+
 // Options tune a Scaler.
 type Options struct {
+	// MaxScale is the highest replica count Scale accepts; a higher one is
+	// refused before anything is touched. Zero means DefaultMaxScale.
+	MaxScale int
 	// ReadyURL, when set, is polled with GET after every rescale, once every
 	// replica is running and healthy, until it answers 2xx.
 	ReadyURL string
@@ -29,6 +38,24 @@ func (o Options) readyTimeout() time.Duration {
 	return DefaultReadyTimeout
 }
 
+func (o Options) maxScale() int {
+	if o.MaxScale > 0 {
+		return o.MaxScale
+	}
+	return DefaultMaxScale
+}
+
+// checkScale refuses a replica count that is negative or above MaxScale.
+func (o Options) checkScale(n int) error {
+	switch {
+	case n < 0:
+		return fmt.Errorf("replica count %d is negative", n)
+	case n > o.maxScale():
+		return fmt.Errorf("%d replicas is above the ceiling of %d; lower the scale, or raise the ceiling (max_scale: in the matrix) if the engine can hold that many", n, o.maxScale())
+	}
+	return nil
+}
+
 func (o Options) logf(format string, args ...any) {
 	if o.Log != nil {
 		o.Log(format, args...)
@@ -36,6 +63,9 @@ func (o Options) logf(format string, args ...any) {
 }
 
 func (o Options) validate() error {
+	if o.MaxScale < 0 {
+		return fmt.Errorf("max scale %d is negative; use 0 for the default %d", o.MaxScale, DefaultMaxScale)
+	}
 	if o.ReadyTimeout < 0 {
 		return fmt.Errorf("ready timeout %v is negative; use 0 for the default %v", o.ReadyTimeout, DefaultReadyTimeout)
 	}

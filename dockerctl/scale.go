@@ -17,8 +17,12 @@ import (
 // Options.ReadyURL answers 2xx, within Options.ReadyTimeout.
 //
 // Up: each new replica is a copy of a running replica's configuration with
-// the next container number; new replicas are created in parallel and
-// started one at a time, as compose v2 does.
+// the next free container number; new replicas are created a few at a time
+// (createParallel) and started one at a time, as compose v2 does. The first
+// create the engine refuses stops the scale-up: no further create is sent,
+// and the error quotes the engine's message. A replica count above
+// Options.MaxScale, or whose memory limits add up to more than the
+// engine's memory, is refused before anything is touched.
 // A fixed container_name or a fixed published host port is refused before
 // anything is touched. When a new replica fails to start or become healthy,
 // the replicas this call created are stopped and removed again and the error
@@ -39,8 +43,8 @@ func (s *ComposeService) Scale(ctx context.Context, n int) error {
 }
 
 func (s *ComposeService) scale(ctx context.Context, n int) error {
-	if n < 0 {
-		return fmt.Errorf("replica count %d is negative", n)
+	if err := s.opts.checkScale(n); err != nil {
+		return err
 	}
 	all, err := s.list(ctx)
 	if err != nil {
@@ -148,6 +152,9 @@ func (s *ComposeService) planUp(ctx context.Context, ctrs []container.Summary, n
 			return nil, err
 		}
 	}
+	if err := s.c.checkMemory(ctx, t, s.service, n); err != nil {
+		return nil, err
+	}
 	image, err := s.c.cloneImage(ctx, t, s.service)
 	if err != nil {
 		return nil, err
@@ -156,9 +163,19 @@ func (s *ComposeService) planUp(ctx context.Context, ctrs []container.Summary, n
 	for _, ct := range ctrs {
 		next = max(next, containerNumber(ct.Labels)+1)
 	}
+	// A container that only looks like a replica keeps its number and name.
+	taken, err := s.foreignNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	p := &upPlan{image: image}
-	for i := 0; i < n-len(ctrs); i++ {
-		cl, err := buildClone(t, s.project, s.service, next+i, image)
+	for len(p.clones) < n-len(ctrs) {
+		number := next
+		next++
+		if taken[number] {
+			continue
+		}
+		cl, err := buildClone(t, s.project, s.service, number, image)
 		if err != nil {
 			return nil, err
 		}
@@ -192,19 +209,63 @@ func shortImageID(id string) string {
 	return shortID(strings.TrimPrefix(id, "sha256:"))
 }
 
-// createAndStart creates the planned replicas in parallel, then starts them
-// one at a time, in number order, as compose v2 does. It returns the IDs
-// of the containers it created, also on error.
+// createParallel is how many creates a scale-up keeps in flight.
+const createParallel = 4
+
+// checkMemory refuses n replicas whose memory limits add up to more than
+// the engine's memory. A replica without a limit is not counted.
+func (c *Client) checkMemory(ctx context.Context, t *container.InspectResponse, service string, n int) error {
+	if t.HostConfig == nil || t.HostConfig.Memory <= 0 {
+		return nil
+	}
+	info, err := c.api.Info(ctx)
+	if err != nil || info.MemTotal <= 0 {
+		return nil // the engine cannot say; the creates will
+	}
+	if need := int64(n) * t.HostConfig.Memory; need > info.MemTotal {
+		return fmt.Errorf("%d replicas of %s with a %d MiB memory limit each need %d MiB, more than the engine's %d MiB; lower the scale to at most %d",
+			n, service, t.HostConfig.Memory>>20, need>>20, info.MemTotal>>20, info.MemTotal/t.HostConfig.Memory)
+	}
+	return nil
+}
+
+// createAndStart creates the planned replicas, createParallel at a time,
+// then starts them one at a time, in number order, as compose v2 does. The
+// first failed create stops it: no other create is sent, those in flight
+// finish, and the error quotes the engine and says how many were not
+// created. It returns the IDs of the containers it created, also on error.
 func (s *ComposeService) createAndStart(ctx context.Context, p *upPlan) ([]string, error) {
 	made := make([]string, len(p.clones))
-	errs := make([]error, len(p.clones))
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		errs    []error // at most createParallel: one per create in flight
+		tried   int
+		pending = make(chan struct{}, createParallel)
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
 	for i, cl := range p.clones {
+		pending <- struct{}{}
+		if failed() || ctx.Err() != nil {
+			<-pending
+			break
+		}
+		tried++
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			made[i], errs[i] = s.c.createClone(ctx, cl)
-			if errs[i] == nil {
+			defer func() { <-pending; wg.Done() }()
+			id, err := s.c.createClone(ctx, cl)
+			mu.Lock()
+			made[i] = id
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+			if err == nil {
 				s.opts.logf("created %s", cl.name)
 			}
 		}()
@@ -216,7 +277,14 @@ func (s *ComposeService) createAndStart(ctx context.Context, p *upPlan) ([]strin
 			ids = append(ids, id)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if len(errs) > 0 {
+		err := errs[0]
+		if len(errs) > 1 {
+			err = fmt.Errorf("%w (and %d other creates in flight failed)", err, len(errs)-1)
+		}
+		if left := len(p.clones) - tried; left > 0 {
+			err = fmt.Errorf("%w; the scale-up stopped there: %d more replicas were not attempted", err, left)
+		}
 		return ids, err
 	}
 	for i, cl := range p.clones {
@@ -282,6 +350,9 @@ func (s *ComposeService) stopAndRemove(ctx context.Context, ctrs []container.Sum
 	for _, ct := range ctrs {
 		if !s.owns(ct.Labels) {
 			return fmt.Errorf("refusing to remove %s: not a replica of %s/%s", containerName(ct), s.project, s.service)
+		}
+		if why := s.notMadeByCompose(ct); why != "" {
+			return fmt.Errorf("refusing to remove %s: compose did not create it (%s)", containerName(ct), why)
 		}
 	}
 	var (

@@ -155,8 +155,8 @@ func (s *SwarmService) Scale(ctx context.Context, n int) error {
 }
 
 func (s *SwarmService) scale(ctx context.Context, n int) error {
-	if n < 0 {
-		return fmt.Errorf("replica count %d is negative", n)
+	if err := s.opts.checkScale(n); err != nil {
+		return err
 	}
 	since := time.Now()
 	var err error
