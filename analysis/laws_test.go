@@ -107,7 +107,11 @@ func TestBounds(t *testing.T) {
 // single-threaded verdict needs a container near one core.
 func TestNeverCPUBoundBelowHalf(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for i := range 30 {
+	n := 30
+	if testing.Short() {
+		n = 4 // CI runs -short again under the race detector, 15× slower
+	}
+	for i := range n {
 		m := analysistest.PoolModel()
 		m.Seed = uint64(100 + i)
 		m.Cores = []int{2, 4, 8}[rng.IntN(3)]
