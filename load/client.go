@@ -141,20 +141,46 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 	return hc
 }
 
-// conn is one worker's side of the HTTP client: its request per endpoint,
-// built once, and its response. One goroutine uses it.
+// prebuiltEndpoints is the most endpoints for which every worker keeps a
+// request built once per endpoint (about 1 KiB each). Past it a worker
+// keeps one request and rebuilds it when the endpoint changes, so that
+// memory does not grow as workers × endpoints (10,000 users × 1,000 entries
+// would be 10 GB).
+const prebuiltEndpoints = 16
+
+// conn is one worker's side of the HTTP client: its requests and its
+// response. One goroutine uses it.
 type conn struct {
 	hc   *fasthttp.HostClient
-	reqs []fasthttp.Request
+	eps  []endpoint
+	reqs []fasthttp.Request // one per endpoint, or one rebuilt as needed
+	cur  int                // with one rebuilt request: the endpoint it holds, -1 for none
 	resp *fasthttp.Response
 }
 
 func newConn(hc *fasthttp.HostClient, eps []endpoint) *conn {
-	c := &conn{hc: hc, resp: new(fasthttp.Response), reqs: make([]fasthttp.Request, len(eps))}
+	c := &conn{hc: hc, eps: eps, resp: new(fasthttp.Response), cur: -1}
+	if len(eps) > prebuiltEndpoints {
+		c.reqs = make([]fasthttp.Request, 1)
+		return c
+	}
+	c.reqs = make([]fasthttp.Request, len(eps))
 	for i := range eps {
 		eps[i].build(&c.reqs[i])
 	}
 	return c
+}
+
+// request returns endpoint i's request, built.
+func (c *conn) request(i int) *fasthttp.Request {
+	if len(c.eps) <= prebuiltEndpoints {
+		return &c.reqs[i]
+	}
+	if c.cur != i {
+		c.eps[i].build(&c.reqs[0])
+		c.cur = i
+	}
+	return &c.reqs[0]
 }
 
 // outcome is what one request produced.
@@ -168,7 +194,7 @@ type outcome struct {
 // do sends endpoint i and reads the whole response.
 func (c *conn) do(i int, e *endpoint) outcome {
 	resp := c.resp
-	err := c.hc.DoTimeout(&c.reqs[i], resp, e.timeout)
+	err := c.hc.DoTimeout(c.request(i), resp, e.timeout)
 	if err != nil {
 		cl, msg := classify(err, e.timeout)
 		return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}

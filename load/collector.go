@@ -17,13 +17,16 @@ const collectEvery = 20 * time.Millisecond
 const secondGrace = 150 * time.Millisecond
 
 // window accumulates one endpoint's requests over a span of time. One
-// goroutine (the collector) owns it.
+// goroutine (the collector) owns it. Its histograms, of digits significant
+// digits, are allocated on the first request that needs them, so an
+// endpoint that receives no request in a second costs no histogram.
 type window struct {
 	// hist holds the latencies of successful requests; fail those of failed
-	// ones (allocated at the first failure), kept apart so that a fast
-	// refusal never looks like a fast answer.
+	// ones, kept apart so that a fast refusal never looks like a fast
+	// answer. Either is nil until its first request.
 	hist       *hdrhistogram.Histogram
 	fail       *hdrhistogram.Histogram
+	digits     int
 	sumOK      time.Duration
 	requests   int64
 	failures   int64
@@ -33,19 +36,29 @@ type window struct {
 	sumWait    time.Duration
 }
 
-func newWindow() *window { return &window{hist: NewHistogram()} }
+// newWindow returns an empty window whose histograms, once allocated, have
+// digits significant digits.
+func newWindow(digits int) *window { return &window{digits: digits} }
+
+// ok returns the histogram of successful requests, allocating it if needed.
+func (w *window) ok() *hdrhistogram.Histogram {
+	if w.hist == nil {
+		w.hist = newHistogram(w.digits)
+	}
+	return w.hist
+}
 
 func (w *window) add(s *sample) {
 	w.requests++
 	if s.class != classOK {
 		if w.fail == nil {
-			w.fail = NewHistogram()
+			w.fail = newHistogram(w.digits)
 		}
 		recordLatency(w.fail, s.latency)
 		w.failures++
 		w.byClass[s.class]++
 	} else {
-		recordLatency(w.hist, s.latency)
+		recordLatency(w.ok(), s.latency)
 		w.sumOK += s.latency
 	}
 	w.bytes += s.bytes
@@ -54,10 +67,12 @@ func (w *window) add(s *sample) {
 }
 
 func (w *window) merge(o *window) {
-	w.hist.Merge(o.hist)
-	if o.fail != nil {
+	if o.requests > o.failures {
+		w.ok().Merge(o.hist)
+	}
+	if o.failures > 0 {
 		if w.fail == nil {
-			w.fail = NewHistogram()
+			w.fail = newHistogram(w.digits)
 		}
 		w.fail.Merge(o.fail)
 	}
@@ -72,25 +87,34 @@ func (w *window) merge(o *window) {
 	w.sumWait += o.sumWait
 }
 
+// reset empties w and keeps its histograms, if any, for reuse.
 func (w *window) reset() {
-	w.hist.Reset()
+	if w.hist != nil {
+		w.hist.Reset()
+	}
 	if w.fail != nil {
 		w.fail.Reset()
 	}
-	*w = window{hist: w.hist, fail: w.fail}
+	*w = window{hist: w.hist, fail: w.fail, digits: w.digits}
 }
 
 // all is the latencies of every request, failed ones included, as Locust
 // and HdrHistogram logs count them: w's own histogram without failures,
-// else a merged copy.
-func (w *window) all() *hdrhistogram.Histogram {
-	if w.fail == nil || w.fail.TotalCount() == 0 {
+// else scratch (reset, of w's geometry) filled with both; empty when w
+// has none.
+func (w *window) all(scratch, empty *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	switch {
+	case w.requests == 0:
+		return empty
+	case w.failures == 0:
 		return w.hist
+	case w.failures == w.requests:
+		return w.fail
 	}
-	h := NewHistogram()
-	h.Merge(w.hist)
-	h.Merge(w.fail)
-	return h
+	scratch.Reset()
+	scratch.Merge(w.hist)
+	scratch.Merge(w.fail)
+	return scratch
 }
 
 func (w *window) meanLatency() time.Duration {
@@ -194,6 +218,14 @@ type collector struct {
 	free    []*second
 	nextSec int
 	scratch *window
+	// digits is the per-endpoint histograms' precision (endpointDigits);
+	// empty is an empty histogram of it, handed to Interval for an endpoint
+	// that received no request in a second; mixed are reused histograms for
+	// Interval's successes and failures together, allTotal the total's.
+	digits   int
+	empty    *hdrhistogram.Histogram
+	mixed    []*hdrhistogram.Histogram
+	allTotal *hdrhistogram.Histogram
 
 	series   []results.Second
 	errs     map[errKey]*results.ErrorGroup
@@ -228,11 +260,13 @@ func newCollector(start time.Time, steadyStart time.Duration, eps []endpoint, ri
 		rings:       rings,
 		users:       users,
 		errs:        map[errKey]*results.ErrorGroup{},
-		scratch:     newWindow(),
+		scratch:     newWindow(HistogramDigits),
+		digits:      endpointDigits(len(eps)),
 	}
+	c.empty = newHistogram(c.digits)
 	for range eps {
-		c.total = append(c.total, newWindow())
-		c.steady = append(c.steady, newWindow())
+		c.total = append(c.total, newWindow(c.digits))
+		c.steady = append(c.steady, newWindow(c.digits))
 	}
 	return c
 }
@@ -313,7 +347,7 @@ func (c *collector) at(t int) *second {
 		} else {
 			s = &second{}
 			for range c.eps {
-				s.eps = append(s.eps, newWindow())
+				s.eps = append(s.eps, newWindow(c.digits))
 			}
 		}
 		s.t = c.nextSec + len(c.open)
@@ -346,8 +380,9 @@ func (c *collector) closeSecond(length time.Duration) {
 		}
 	}
 	out.Requests, out.Failures = tot.requests, tot.failures
-	out.P50, out.P95, out.P99 = Quantile(tot.hist, 0.50), Quantile(tot.hist, 0.95), Quantile(tot.hist, 0.99)
-	out.Max = MaxLatency(tot.hist)
+	okTotal := tot.ok()
+	out.P50, out.P95, out.P99 = Quantile(okTotal, 0.50), Quantile(okTotal, 0.95), Quantile(okTotal, 0.99)
+	out.Max = MaxLatency(okTotal)
 	c.series = append(c.series, out)
 	c.requests += tot.requests
 	c.failures += tot.failures
@@ -355,12 +390,25 @@ func (c *collector) closeSecond(length time.Duration) {
 	if c.interval != nil {
 		iv := Interval{
 			T: s.t, Start: c.start.Add(time.Duration(s.t) * time.Second), Length: length,
-			Users: s.users, Total: tot.all(), Requests: tot.requests, Failures: tot.failures,
+			Users: s.users, Requests: tot.requests, Failures: tot.failures,
 			Bytes: tot.bytes, LatencySum: tot.sumLatency,
 		}
+		if tot.failures > 0 && c.allTotal == nil {
+			c.allTotal = newHistogram(HistogramDigits)
+		}
+		iv.Total = tot.all(c.allTotal, okTotal)
+		k := 0
 		for i, w := range s.eps {
+			var mixed *hdrhistogram.Histogram
+			if w.failures > 0 && w.requests > w.failures {
+				if k == len(c.mixed) {
+					c.mixed = append(c.mixed, newHistogram(c.digits))
+				}
+				mixed = c.mixed[k]
+				k++
+			}
 			iv.Endpoints = append(iv.Endpoints, IntervalEndpoint{
-				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.all(),
+				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.all(mixed, c.empty),
 				Requests: w.requests, Failures: w.failures, Bytes: w.bytes, LatencySum: w.sumLatency,
 			})
 		}

@@ -94,14 +94,14 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 // TestMergeIsNotAverage pins that totals merge histograms: the p99 of two
 // endpoints together is not the mean of their p99s.
 func TestMergeIsNotAverage(t *testing.T) {
-	fast, slow := newWindow(), newWindow()
+	fast, slow := newWindow(HistogramDigits), newWindow(HistogramDigits)
 	for i := 0; i < 990; i++ {
 		fast.add(&sample{latency: time.Millisecond})
 	}
 	for i := 0; i < 10; i++ {
 		slow.add(&sample{latency: time.Second})
 	}
-	tot := newWindow()
+	tot := newWindow(HistogramDigits)
 	tot.merge(fast)
 	tot.merge(slow)
 	st, err := tot.stats(time.Second)
