@@ -75,6 +75,9 @@ type Run struct {
 	// the run started: which one receives the load and what links them;
 	// nil when it was not read.
 	Topology *Topology `json:"topology,omitempty"`
+	// Only is the selection of cells the run was started with (run --only,
+	// e.g. "scale=3,users=20"); "" runs every cell. --resume keeps it.
+	Only string `json:"only,omitempty"`
 }
 
 // Topology is the project's services as the Docker engine shows them.

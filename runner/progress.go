@@ -48,6 +48,29 @@ type plain struct {
 	cur     matrix.Cell
 	curIdx  int
 	lastLiv time.Duration
+	rate    okRate
+}
+
+// okRate turns the load engine's once-per-second view into the throughput
+// of successful requests, as the report defines rps: the second's
+// completions less its failures (from the cumulative failure count).
+type okRate struct {
+	failures int64
+	elapsed  time.Duration
+}
+
+// next returns the successful requests per second of the second l reports.
+func (o *okRate) next(l load.Progress) float64 {
+	if l.Elapsed < o.elapsed || l.Failures < o.failures { // a new cell
+		*o = okRate{}
+	}
+	dt := (l.Elapsed - o.elapsed).Seconds()
+	failed := float64(l.Failures - o.failures)
+	o.failures, o.elapsed = l.Failures, l.Elapsed
+	if dt <= 0 {
+		return max(l.RPS, 0)
+	}
+	return max(l.RPS-failed/dt, 0)
 }
 
 func (p *plain) line(format string, args ...any) {
@@ -68,7 +91,7 @@ func (p *plain) Begin(dir string, todo, kept int, eta time.Duration) {
 func (p *plain) CellStart(i int, c matrix.Cell, eta time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cur, p.curIdx, p.eta, p.lastLiv = c, i, eta, 0
+	p.cur, p.curIdx, p.eta, p.lastLiv, p.rate = c, i, eta, 0, okRate{}
 	p.line("cell %d/%d %s: scale %d, %s, %s (elapsed %s, ETA %s)", i+1, p.todo, c.ID, c.Scale, c.Level(), c.Duration,
 		time.Since(p.begun).Round(time.Second), eta.Round(time.Second))
 }
@@ -76,11 +99,12 @@ func (p *plain) CellStart(i int, c matrix.Cell, eta time.Duration) {
 func (p *plain) Live(l load.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	ok := p.rate.next(l)
 	if l.Elapsed-p.lastLiv < p.every {
 		return
 	}
 	p.lastLiv = l.Elapsed
-	p.line("  %s: %3.0fs users %d, %.1f rps, p95 %s, %d failures", p.cur.ID, l.Elapsed.Seconds(), l.Users, l.RPS, fmtMS(l.P95), l.Failures)
+	p.line("  %s: %3.0fs users %d, %.1f rps ok, p95 %s, %d failures", p.cur.ID, l.Elapsed.Seconds(), l.Users, ok, fmtMS(l.P95), l.Failures)
 }
 
 func (p *plain) CellEnd(i int, c *results.Cell) {
@@ -131,7 +155,7 @@ func (t *tty) redraw() { fmt.Fprint(t.w, t.status) }
 
 func (t *tty) CellStart(i int, c matrix.Cell, eta time.Duration) {
 	t.mu.Lock()
-	t.cur, t.curIdx, t.eta = c, i, eta
+	t.cur, t.curIdx, t.eta, t.rate = c, i, eta, okRate{}
 	t.status = fmt.Sprintf("[%d/%d] %s scale %d %s: starting (elapsed %s, ETA %s)", i+1, t.todo, c.ID, c.Scale, c.Level(),
 		time.Since(t.begun).Round(time.Second), eta.Round(time.Second))
 	t.clear()
@@ -143,8 +167,8 @@ func (t *tty) Live(l load.Progress) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	left := t.eta - l.Elapsed
-	t.status = fmt.Sprintf("[%d/%d] %s scale %d: %3.0fs/%s users %d  %.1f rps  p95 %s  %d failures  (elapsed %s, ETA %s)",
-		t.curIdx+1, t.todo, t.cur.ID, t.cur.Scale, l.Elapsed.Seconds(), t.cur.Duration, l.Users, l.RPS, fmtMS(l.P95), l.Failures,
+	t.status = fmt.Sprintf("[%d/%d] %s scale %d: %3.0fs/%s users %d  %.1f rps ok  p95 %s  %d failures  (elapsed %s, ETA %s)",
+		t.curIdx+1, t.todo, t.cur.ID, t.cur.Scale, l.Elapsed.Seconds(), t.cur.Duration, l.Users, t.rate.next(l), fmtMS(l.P95), l.Failures,
 		time.Since(t.begun).Round(time.Second), max(left, 0).Round(time.Second))
 	t.clear()
 	t.redraw()

@@ -75,6 +75,13 @@ type Runner struct {
 	Force  bool
 	// Only, when set, selects the cells to run.
 	Only func(matrix.Cell) bool
+	// Selection is the text Only was parsed from (matrix.ParseFilter),
+	// recorded in run.json. A resumed run without Only takes the recorded
+	// selection, so it runs the cells its first attempt was to run.
+	Selection string
+	// Warnings found before the run (by the caller: containers scalebench
+	// leaves alone, say) are recorded in run.json.
+	Warnings []string
 	// App and Engine are recorded in run.json.
 	App    results.App
 	Engine *results.Engine
@@ -82,6 +89,9 @@ type Runner struct {
 	// with a backoff starting at RetryBackoff (default 2s) and doubling.
 	Retries      int
 	RetryBackoff time.Duration
+	// Save writes a finished cell into the run directory (default
+	// results.WriteCell). The first failed save stops the run.
+	Save func(dir string, c *results.Cell) error
 	// Progress receives the live view; nil discards it.
 	Progress Progress
 	// Now and Sleep are the clock, replaceable in tests.
@@ -163,6 +173,9 @@ func (r *Runner) defaults() {
 	}
 	if r.HostCPU == nil {
 		r.HostCPU = ProcStat{}
+	}
+	if r.Save == nil {
+		r.Save = results.WriteCell
 	}
 	if r.Retries == 0 {
 		r.Retries = 2

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"scalebench/load"
@@ -42,6 +44,8 @@ func (r *Runner) open(ctx context.Context) (*state, error) {
 		OriginalScale: r.Scaler.Original(),
 		Status:        results.StatusRunning,
 		Started:       now,
+		Warnings:      append([]string(nil), r.Warnings...),
+		Only:          r.Selection,
 	}
 	if r.Target != "" {
 		run.Matrix.Target = r.Target
@@ -69,7 +73,20 @@ func (r *Runner) reopen(ctx context.Context, cells []matrix.Cell) (*state, error
 	for _, b := range bad {
 		r.Progress.Logf("resume: redoing a cell whose file does not load: %v", b)
 	}
+	switch {
+	case r.Only == nil && prev.Only != "":
+		only, err := matrix.ParseFilter(prev.Only)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: the selection recorded in %s, %q: %w; give --only again", r.Resume, results.RunFile, prev.Only, err)
+		}
+		r.Only, r.Selection = only, prev.Only
+		r.Progress.Logf("resume: running the cells selected when the run started: --only %q", prev.Only)
+	case r.Only == nil:
+		r.Selection = ""
+	}
 	st := &state{dir: r.Resume, run: *prev, kept: map[string]bool{}}
+	st.run.Only = r.Selection
+	st.run.Warnings = appendNew(st.run.Warnings, r.Warnings...)
 	for _, c := range r.selected(cells) {
 		if prevCell, ok := done[c.ID]; ok && prevCell.Status == results.CellOK {
 			st.kept[c.ID] = true
@@ -168,19 +185,22 @@ func (r *Runner) cells(ctx context.Context, st *state, s *Summary) error {
 			scaled = -1
 		}
 		saveStart := r.Now()
-		err := results.WriteCell(st.dir, cell)
+		err := r.Save(st.dir, cell)
 		s.Save += r.Now().Sub(saveStart)
 		if err != nil {
-			// The cell is lost but the suite goes on; say so loudly.
-			errs = append(errs, fmt.Errorf("save cell %s: %w", c.ID, err))
-			st.run.Warnings = append(st.run.Warnings, err.Error())
+			// Every later cell would be lost too (a full disk, most
+			// often): stop, so the scale is restored now.
+			r.Progress.Logf("cell %s not saved: %v", c.ID, err)
+			st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("cell %s was run but not saved: %v", c.ID, err))
+			return errors.Join(append(errs, saveError(st.dir, c.ID, err))...)
 		}
+		// A failed cell's error is in its file, where the report finds it;
+		// run.json does not repeat it.
 		switch cell.Status {
 		case results.CellOK:
 			s.Done++
 		case results.CellFailed:
 			s.Failed++
-			st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("cell %s failed: %s", c.ID, cell.Error))
 		case results.CellAborted:
 			s.Aborted++
 		}
@@ -289,6 +309,27 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 	cell.Ended = r.Now().UTC()
 	cell.Status = results.CellOK
 	return cell, busy
+}
+
+// saveError says that the run stopped because a cell could not be saved,
+// where, and how to go on.
+func saveError(dir, id string, err error) error {
+	fix := "fix the cause"
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		fix = fmt.Sprintf("free space on the disk holding %s (df -h %s)", dir, dir)
+	}
+	return fmt.Errorf("save cell %s: %w; the run stopped there and the cells saved before it are intact: %s, then continue with scalebench run --resume %s",
+		id, err, fix, dir)
+}
+
+// appendNew appends the items of add that list does not hold yet.
+func appendNew(list []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(list, a) {
+			list = append(list, a)
+		}
+	}
+	return list
 }
 
 // scale rescales with bounded retries and a doubling backoff.
