@@ -65,8 +65,8 @@ func (c *Client) Compose(ctx context.Context, project, service string, opts Opti
 		return nil, err
 	}
 	if len(ctrs) == 0 && len(foreign) > 0 {
-		return nil, fmt.Errorf("compose project %q has no replica of %q that compose created on %s: container %s carries its labels but %s; scalebench never adopts such a container: start the service with docker-compose -p %s up -d %s",
-			project, service, c.host, containerName(foreign[0]), s.notMadeByCompose(foreign[0]), project, service)
+		return nil, &NotFoundError{What: "service", msg: fmt.Sprintf("compose project %q has no replica of %q that compose created on %s: container %s carries its labels but %s; scalebench never adopts such a container: start the service with docker-compose -p %s up -d %s",
+			project, service, c.host, containerName(foreign[0]), s.notMadeByCompose(foreign[0]), project, service)}
 	}
 	if len(ctrs) == 0 {
 		return nil, c.composeNotFound(ctx, project, service)
@@ -99,8 +99,8 @@ func (c *Client) composeNotFound(ctx context.Context, project, service string) e
 				services[ct.Labels[LabelService]] = true
 			}
 		}
-		return fmt.Errorf("compose project %q has no service %q on %s; its services are: %s (fix the service name, or start it: docker-compose -p %s up -d %s)",
-			project, service, c.host, joinKeys(services), project, service)
+		return &NotFoundError{What: "service", msg: fmt.Sprintf("compose project %q has no service %q on %s; its services are: %s (fix the service name, or start it: docker-compose -p %s up -d %s)",
+			project, service, c.host, joinKeys(services), project, service)}
 	}
 	all, err := c.api.ContainerList(ctx, container.ListOptions{
 		All:     true,
@@ -114,12 +114,25 @@ func (c *Client) composeNotFound(ctx context.Context, project, service string) e
 		projects[ct.Labels[LabelProject]] = true
 	}
 	if len(projects) == 0 {
-		return fmt.Errorf("compose project %q not found on %s: no compose project has containers there; start it with docker-compose -p %s up -d",
-			project, c.host, project)
+		return &NotFoundError{What: "project", msg: fmt.Sprintf("compose project %q not found on %s: no compose project has containers there; start it with docker-compose -p %s up -d",
+			project, c.host, project)}
 	}
-	return fmt.Errorf("compose project %q not found on %s; projects with containers: %s (fix the project name, or start it with docker-compose -p %s up -d)",
-		project, c.host, joinKeys(projects), project)
+	return &NotFoundError{What: "project", msg: fmt.Sprintf("compose project %q not found on %s; projects with containers: %s (fix the project name, or start it with docker-compose -p %s up -d)",
+		project, c.host, joinKeys(projects), project)}
 }
+
+// NotFoundError is a compose project, compose service or Swarm service the
+// engine does not have: a mistake in what was asked for, not a failure of
+// the engine. Its message lists what exists and how to start what is
+// missing.
+type NotFoundError struct {
+	// What is missing: "project", "service" (of a compose project) or
+	// "swarm service".
+	What string
+	msg  string
+}
+
+func (e *NotFoundError) Error() string { return e.msg }
 
 func joinKeys(m map[string]bool) string {
 	keys := make([]string, 0, len(m))

@@ -1,6 +1,7 @@
 package dockerctl
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -245,15 +246,19 @@ func TestComposeNotFound(t *testing.T) {
 		name             string
 		project, service string
 		want             []string
+		what             string
 	}{
-		{"unknown service", p.name, "nope", []string{`project "` + p.name + `" has no service "nope"`, "its services are: idle, web"}},
-		{"unknown project", p.name + "x", "web", []string{`compose project "` + p.name + `x" not found`, "docker-compose -p " + p.name + "x up -d"}},
+		{"unknown service", p.name, "nope", []string{`project "` + p.name + `" has no service "nope"`, "its services are: idle, web"}, "service"},
+		{"unknown project", p.name + "x", "web", []string{`compose project "` + p.name + `x" not found`, "docker-compose -p " + p.name + "x up -d"}, "project"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.Compose(ctx, tt.project, tt.service, Options{})
 			if err == nil {
 				t.Fatal("found")
+			}
+			if nf := (*NotFoundError)(nil); !errors.As(err, &nf) || nf.What != tt.what {
+				t.Errorf("error %T %v is not a NotFoundError of a %s", err, err, tt.what)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

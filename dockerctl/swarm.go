@@ -69,13 +69,13 @@ func (c *Client) swarmNotFound(ctx context.Context, service string, err error) e
 	}
 	list, lerr := c.api.ServiceList(ctx, swarm.ServiceListOptions{})
 	if lerr != nil || len(list) == 0 {
-		return fmt.Errorf("swarm service %q not found on %s and no service exists there; create it (docker stack deploy or docker service create)", service, c.host)
+		return &NotFoundError{What: "swarm service", msg: fmt.Sprintf("swarm service %q not found on %s and no service exists there; create it (docker stack deploy or docker service create)", service, c.host)}
 	}
 	names := map[string]bool{}
 	for _, s := range list {
 		names[s.Spec.Name] = true
 	}
-	return fmt.Errorf("swarm service %q not found on %s; services: %s", service, c.host, joinKeys(names))
+	return &NotFoundError{What: "swarm service", msg: fmt.Sprintf("swarm service %q not found on %s; services: %s (fix the service name, or create it: docker stack deploy or docker service create)", service, c.host, joinKeys(names))}
 }
 
 // Project is the Watch selector of the service's stack
