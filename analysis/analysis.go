@@ -38,6 +38,9 @@ type Thresholds struct {
 	// LittleTolerance is how far Little's-law ratio may stray from 1 before
 	// a cell is flagged (0.25).
 	LittleTolerance float64
+	// IncludeDegraded uses the numbers of degraded cells (the target or a
+	// container went away during them) instead of leaving them out (false).
+	IncludeDegraded bool
 	// MinRepeats is the number of cells at one level from which their
 	// per-cell throughput is the sample for tests; below it, the per-second
 	// steady-state throughput is (3).
@@ -359,6 +362,7 @@ type Flag struct {
 const (
 	FlagFailed    = "failed"
 	FlagAborted   = "aborted"
+	FlagDegraded  = "degraded"
 	FlagGenerator = "generator-bound"
 	FlagLittle    = "littles-law"
 )

@@ -103,6 +103,13 @@ func (a *analyzer) usableCells(set *results.Set) []*results.Cell {
 			a.flag(c, FlagAborted, c.Error, 0)
 			a.warnf("cell %s was aborted: %s; its numbers are left out", c.Cell.ID, orNone(c.Error))
 			continue
+		case results.CellDegraded:
+			a.flag(c, FlagDegraded, c.Error, 0)
+			if !a.th.IncludeDegraded {
+				a.warnf("cell %s is degraded: %s; its numbers are left out of the conclusions (report --include-degraded uses them)", c.Cell.ID, orNone(c.Error))
+				continue
+			}
+			a.warnf("cell %s is degraded: %s; its numbers are used, as asked", c.Cell.ID, orNone(c.Error))
 		}
 		if c.Load == nil {
 			a.warnf("cell %s has no load record; it is left out", c.Cell.ID)

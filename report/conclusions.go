@@ -26,6 +26,7 @@ func conclusions(st *analysis.Study, esc func(string) string) []string {
 	if st.Analysed == 0 {
 		return []string{"No cell has usable results, so there is nothing to conclude."}
 	}
+	w.degraded()
 	w.scaling()
 	w.scaledLimit()
 	w.efficiency()
@@ -428,6 +429,34 @@ func (w *writer) failures() {
 		w.add("Failures (over %s of requests) start %s; %s %s %s below %s throughout.", limit, list(onsets),
 			plural(len(clean), "scale"), list(clean), map[bool]string{true: "stays", false: "stay"}[len(clean) == 1], limit)
 	}
+}
+
+// degraded says first which cells lost their target or a container during
+// the load, and whether their numbers count.
+func (w *writer) degraded() {
+	var parts []string
+	for _, f := range w.st.Flags {
+		if f.Kind == analysis.FlagDegraded {
+			parts = append(parts, fmt.Sprintf("in %s %s", w.esc(f.Cell), w.esc(orNoReason(f.Detail))))
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	their := map[bool]string{true: "its", false: "their"}[len(parts) == 1]
+	use := "so " + their + " numbers are left out of what follows (report --include-degraded uses them)"
+	if w.st.Thresholds.IncludeDegraded {
+		use = "and " + their + " numbers are used below, as asked: read the verdicts with care"
+	}
+	w.add("%d %s degraded: something went away during the load (%s), %s.", len(parts),
+		map[bool]string{true: "cell is", false: "cells are"}[len(parts) == 1], strings.Join(parts, "; "), use)
+}
+
+func orNoReason(s string) string {
+	if s == "" {
+		return "no reason recorded"
+	}
+	return s
 }
 
 // doubts are the conditions that weaken the evidence.

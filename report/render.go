@@ -36,7 +36,13 @@ const (
 // removed first, so the folder is a function of the set alone. A chart that
 // cannot be drawn is left out and named in the report's warnings.
 func Render(set *results.Set, outDir string) error {
-	st := analysis.Analyze(set)
+	return RenderWith(set, outDir, analysis.DefaultThresholds())
+}
+
+// RenderWith is Render with the analysis thresholds and options th (for
+// example IncludeDegraded).
+func RenderWith(set *results.Set, outDir string, th analysis.Thresholds) error {
+	st := analysis.AnalyzeWith(set, th)
 	cs := plots.Build(st, set)
 	for _, err := range cs.Problems {
 		st.Warnings = append(st.Warnings, "chart left out: "+err.Error())

@@ -30,9 +30,13 @@ const (
 
 // Cell statuses.
 const (
-	CellOK      = "ok"
-	CellFailed  = "failed"
-	CellAborted = "aborted"
+	CellOK     = "ok"
+	CellFailed = "failed"
+	// CellDegraded: the load ran, but the target or a replica went away
+	// during it (Cell.Fault says when and why); its numbers are kept but
+	// left out of the conclusions unless asked.
+	CellDegraded = "degraded"
+	CellAborted  = "aborted"
 )
 
 // Run is run.json: what was run, where, with what, and when.
@@ -157,10 +161,12 @@ type Cell struct {
 	Kind string `json:"kind"`
 	// Cell is the cell's parameters as planned.
 	Cell matrix.Cell `json:"cell"`
-	// Status is CellOK, CellFailed or CellAborted.
+	// Status is CellOK, CellDegraded, CellFailed or CellAborted.
 	Status string `json:"status"`
-	// Error says why the cell failed or was aborted.
+	// Error says why the cell failed, was aborted or is degraded.
 	Error string `json:"error,omitempty"`
+	// Fault is what went away during a degraded cell, and when.
+	Fault *Fault `json:"fault,omitempty"`
 	// Started and Ended bound the whole cell, rescale and cooldown included.
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended"`
@@ -193,6 +199,17 @@ type HostSample struct {
 	// Busy is the CPU in use, in cores (all processes; idle and iowait
 	// excluded).
 	Busy float64 `json:"busy_cores"`
+}
+
+// Fault is what went wrong during a cell's load.
+type Fault struct {
+	// Cause says what went away: "the target refused 1,234 connections",
+	// "container api_1 died (exit 137)", "the engine did not answer".
+	Cause string `json:"cause"`
+	// From and To bound the window it covered, as offsets from the load's
+	// start (both 0 when unknown).
+	From time.Duration `json:"from_ns,omitempty"`
+	To   time.Duration `json:"to_ns,omitempty"`
 }
 
 // Timings is where a cell's wall time went before it was saved (the

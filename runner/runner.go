@@ -105,9 +105,9 @@ type Summary struct {
 	Dir string
 	// Run is run.json as last written.
 	Run results.Run
-	// Done, Failed and Aborted count this invocation's cells; Kept counts
-	// cells found finished when resuming.
-	Done, Failed, Aborted, Kept int
+	// Done, Degraded, Failed and Aborted count this invocation's cells;
+	// Kept counts cells found finished when resuming.
+	Done, Degraded, Failed, Aborted, Kept int
 	// Wall is the suite's wall time; Busy the part spent in settle, load
 	// and cooldown; Overhead the rest. Rescale (rescaling, readiness waits
 	// and replica checks before the cells), Save (writing cells) and

@@ -201,6 +201,8 @@ func (r *Runner) cells(ctx context.Context, st *state, s *Summary) error {
 			s.Done++
 		case results.CellFailed:
 			s.Failed++
+		case results.CellDegraded:
+			s.Degraded++
 		case results.CellAborted:
 			s.Aborted++
 		}
@@ -298,16 +300,21 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 		return cell, busy
 	}
 
-	// The replicas that served the load must still be the ones running.
-	after, err := r.Scaler.Replicas(context.WithoutCancel(ctx))
-	if err == nil && !sameReplicas(before, after) {
-		return fail("replicas changed during the load: before %s, after %s", names(before), names(after))
-	}
 	if msg := unreachable(rec); msg != "" {
 		return fail("%s", msg)
 	}
+	// The replicas that served the load must still be the ones running,
+	// the target must not have gone away, nor any container died.
+	after, afterErr := r.Scaler.Replicas(context.WithoutCancel(ctx))
+	changed := ""
+	if afterErr == nil && !sameReplicas(before, after) {
+		changed = fmt.Sprintf("before %s, after %s", names(before), names(after))
+	}
 	cell.Ended = r.Now().UTC()
 	cell.Status = results.CellOK
+	if f := merged(faults(cell, afterErr, changed)); f != nil {
+		cell.Status, cell.Fault, cell.Error = results.CellDegraded, f, f.Cause
+	}
 	return cell, busy
 }
 

@@ -14,6 +14,7 @@ import (
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "DIR", "Render charts/*.png, report.md and index.html from the saved results in DIR (a run\ndirectory: run.json and cells/). Nothing is re-run. Prints the path of index.html\nand the conclusions.")
 	out := fs.String("out", "", "write the report into this folder (default DIR/report)")
+	degraded := fs.Bool("include-degraded", false, "use the numbers of degraded cells (the target or a container went away during them) in the conclusions")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -22,12 +23,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageError{fmt.Errorf("report takes one results directory, got %d arguments", len(pos))}
 	}
-	return renderReport(e, pos[0], *out)
+	th := analysis.DefaultThresholds()
+	th.IncludeDegraded = *degraded
+	return renderReport(e, pos[0], *out, th)
 }
 
 // renderReport renders the report of the run directory dir into out
-// (default dir/report) and prints where it is and what it concludes.
-func renderReport(e *env, dir, out string) error {
+// (default dir/report) with the analysis options th and prints where it is
+// and what it concludes.
+func renderReport(e *env, dir, out string, th analysis.Thresholds) error {
 	set, err := results.ReadSet(dir)
 	if err != nil {
 		return fmt.Errorf("read results in %s: %w (give a run directory: the one holding run.json and cells/)", dir, err)
@@ -35,7 +39,7 @@ func renderReport(e *env, dir, out string) error {
 	if out == "" {
 		out = filepath.Join(dir, "report")
 	}
-	if err := report.Render(set, out); err != nil {
+	if err := report.RenderWith(set, out, th); err != nil {
 		return fmt.Errorf("render report of %s into %s: %w", dir, out, err)
 	}
 	index, err := filepath.Abs(filepath.Join(out, report.HTMLFile))
@@ -44,7 +48,7 @@ func renderReport(e *env, dir, out string) error {
 	}
 	fmt.Fprintf(e.stdout, "report: %s\n", index)
 	fmt.Fprintln(e.stdout, "conclusions:")
-	for _, c := range report.Conclusions(analysis.Analyze(set)) {
+	for _, c := range report.Conclusions(analysis.AnalyzeWith(set, th)) {
 		fmt.Fprintf(e.stdout, "- %s\n", c)
 	}
 	return nil

@@ -174,7 +174,11 @@ func appDir(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix) string 
 }
 
 func printSummary(w io.Writer, s *runner.Summary) {
-	fmt.Fprintf(w, "\n%s: %d cells ran (%d failed, %d aborted)", s.Run.Status, s.Done+s.Failed+s.Aborted, s.Failed, s.Aborted)
+	fmt.Fprintf(w, "\n%s: %d cells ran (%d failed, %d aborted", s.Run.Status, s.Done+s.Degraded+s.Failed+s.Aborted, s.Failed, s.Aborted)
+	if s.Degraded > 0 {
+		fmt.Fprintf(w, ", %d degraded: the target or a container went away, see the report", s.Degraded)
+	}
+	fmt.Fprint(w, ")")
 	if s.Kept > 0 {
 		fmt.Fprintf(w, ", %d kept from before", s.Kept)
 	}

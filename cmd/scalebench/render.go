@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+
+	"scalebench/analysis"
 )
 
 // renderRun renders the report of the run in dir after a suite.
 func renderRun(ctx context.Context, e *env, dir string) error {
-	return renderReport(e, dir, "")
+	return renderReport(e, dir, "", analysis.DefaultThresholds())
 }

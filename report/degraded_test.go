@@ -1,0 +1,48 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"scalebench/analysis"
+	"scalebench/analysis/analysistest"
+	"scalebench/results"
+)
+
+// TestDegradedCellsLeftOut: a cell whose target went away says so first,
+// and its numbers do not count unless asked.
+func TestDegradedCellsLeftOut(t *testing.T) {
+	set := analysistest.Seed()
+	c := set.Cell("run1-s5-u20-r1")
+	c.Status = results.CellDegraded
+	c.Fault = &results.Fault{Cause: "the target refused 120 connections from 5 s to 12 s of the load (40% of its requests): it went away",
+		From: 5 * time.Second, To: 12 * time.Second}
+	c.Error = c.Fault.Cause
+	st := analysis.Analyze(set)
+	if st.Analysed != len(set.Cells)-1 {
+		t.Errorf("%d cells analysed, want all but the degraded one (%d)", st.Analysed, len(set.Cells)-1)
+	}
+	for _, lv := range st.Scale(5).Levels {
+		for _, id := range lv.Cells {
+			if id == c.Cell.ID {
+				t.Errorf("level %g of scale 5 pools the degraded cell", lv.Load)
+			}
+		}
+	}
+	got := Conclusions(st)
+	want := "1 cell is degraded: something went away during the load (in run1-s5-u20-r1 the target refused 120 connections from 5 s to 12 s of the load (40% of its requests): it went away), so its numbers are left out of what follows (report --include-degraded uses them)."
+	if got[0] != want {
+		t.Errorf("first conclusion:\n%s\nwant\n%s", got[0], want)
+	}
+
+	th := analysis.DefaultThresholds()
+	th.IncludeDegraded = true
+	st = analysis.AnalyzeWith(set, th)
+	if st.Analysed != len(set.Cells) {
+		t.Errorf("with IncludeDegraded %d cells analysed, want %d", st.Analysed, len(set.Cells))
+	}
+	if got := Conclusions(st); !strings.Contains(got[0], "its numbers are used below, as asked") {
+		t.Errorf("first conclusion with IncludeDegraded: %s", got[0])
+	}
+}
