@@ -44,24 +44,28 @@ func (l *loop) user(w *worker) {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
 	for !l.stopped.Load() {
-		i := l.pick.pick(rng)
-		e := &l.eps[i]
-		sent := time.Now()
-		o := w.conn.do(i, e)
-		end := time.Now()
-		if l.stopped.Load() {
-			return
-		}
-		think := l.wait.Pick(rng)
-		s := sample{
-			end: end.Sub(l.start), latency: end.Sub(sent), wait: think,
-			bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
-		}
-		if !w.ring.push(s, l.stopped) {
-			return
-		}
-		if !l.sleep(t, think) {
+		think, ok := l.request(w, rng)
+		if !ok || !l.sleep(t, think) {
 			return
 		}
 	}
+}
+
+// request is one closed-loop request: pick an endpoint, send it, record it.
+// It returns the think time to wait next, and false when the load stopped.
+func (l *loop) request(w *worker, rng *rand.Rand) (time.Duration, bool) {
+	i := l.pick.pick(rng)
+	e := &l.eps[i]
+	sent := time.Now()
+	o := w.conn.do(i, e)
+	end := time.Now()
+	if l.stopped.Load() {
+		return 0, false
+	}
+	think := l.wait.Pick(rng)
+	s := sample{
+		end: end.Sub(l.start), latency: end.Sub(sent), wait: think,
+		bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
+	}
+	return think, w.ring.push(s, l.stopped)
 }
