@@ -26,6 +26,11 @@ type DiffOptions struct {
 	// two sets that differ only by noise shows no significant change with
 	// probability 1 − Alpha however many cells and metrics it compares.
 	Unadjusted bool
+	// IncludeDegraded compares degraded cells (the target or a container
+	// went away during them) like the others. By default (false) they are
+	// left out and listed in Diff.Degraded: neither a regression nor a
+	// pass.
+	IncludeDegraded bool
 }
 
 // DefaultDiffOptions returns α = 0.05, repeats from 2 cells per side and
@@ -92,6 +97,9 @@ type Diff struct {
 	// was aborted or recorded no load: a regression however the metrics
 	// look. Recovered are the reverse.
 	Lost, Recovered []LostCell
+	// Degraded are the keys left out because a side's cells were degraded
+	// (Reason starts with the side: "new: the target refused…").
+	Degraded []LostCell
 	// Scales compare each scale's peak throughput and knee (pooled over
 	// runs, as the report does), by ascending scale.
 	Scales []ScaleDiff
@@ -215,8 +223,10 @@ func CompareWith(old, new *results.Set, opt DiffOptions) *Diff {
 	}
 	d := &Diff{
 		Old: sideOf(old), New: sideOf(new), Options: opt,
-		OldStudy: Analyze(old), NewStudy: Analyze(new),
 	}
+	th := DefaultThresholds()
+	th.IncludeDegraded = opt.IncludeDegraded
+	d.OldStudy, d.NewStudy = AnalyzeWith(old, th), AnalyzeWith(new, th)
 	d.Setup = setupDiffs(&old.Run, &new.Run)
 	ko, oldByKey, oldBroken := d.usable(old, "old")
 	kn, newByKey, newBroken := d.usable(new, "new")
@@ -227,6 +237,7 @@ func CompareWith(old, new *results.Set, opt DiffOptions) *Diff {
 			d.Cells = append(d.Cells, d.cell(k, oldByKey[k], cn))
 		case newBroken[k] != "":
 			d.Lost = append(d.Lost, LostCell{Key: k, Reason: newBroken[k]})
+		case d.isDegraded(k):
 		default:
 			d.OnlyOld = append(d.OnlyOld, k)
 		}
@@ -235,9 +246,11 @@ func CompareWith(old, new *results.Set, opt DiffOptions) *Diff {
 		if _, ok := oldByKey[k]; ok {
 			continue
 		}
-		if oldBroken[k] != "" {
+		switch {
+		case oldBroken[k] != "":
 			d.Recovered = append(d.Recovered, LostCell{Key: k, Reason: oldBroken[k]})
-		} else {
+		case d.isDegraded(k):
+		default:
 			d.OnlyNew = append(d.OnlyNew, k)
 		}
 	}
@@ -265,6 +278,11 @@ func sideOf(s *results.Set) Side {
 		Dirty: r.App.Dirty, Started: r.Started}
 }
 
+// isDegraded reports whether key was left out as degraded on a side.
+func (d *Diff) isDegraded(key string) bool {
+	return slices.ContainsFunc(d.Degraded, func(l LostCell) bool { return l.Key == key })
+}
+
 func (d *Diff) warnf(format string, args ...any) {
 	d.Warnings = append(d.Warnings, fmt.Sprintf(format, args...))
 }
@@ -278,6 +296,14 @@ func (d *Diff) usable(set *results.Set, side string) (keys []string, by map[stri
 		c := &set.Cells[i]
 		var why string
 		switch {
+		case c.Status == results.CellDegraded && !d.Options.IncludeDegraded:
+			d.warnf("%s cell %s left out (degraded: %s; diff --include-degraded compares it)", side, c.Cell.ID, orNone(c.Error))
+			k := c.Cell.Key()
+			if !d.isDegraded(k) {
+				d.Degraded = append(d.Degraded, LostCell{Key: k, Reason: side + ": " + orNone(c.Error)})
+			}
+			continue
+		case c.Status == results.CellDegraded:
 		case c.Status != results.CellOK:
 			why = fmt.Sprintf("%s: %s", cmp.Or(c.Status, "no status"), orNone(c.Error))
 		case c.Load == nil:

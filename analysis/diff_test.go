@@ -395,3 +395,36 @@ func TestParseLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffDegraded: a new cell whose target went away is neither a
+// regression nor a pass: it is listed apart, and compared only when asked.
+func TestDiffDegraded(t *testing.T) {
+	old, new := analysistest.Seed(), analysistest.Seed()
+	c := new.Cell("run1-s3-u10-r1")
+	c.Status, c.Error = results.CellDegraded, "the target refused 300 connections from 4 s to 9 s of the load (30% of its requests): it went away"
+	d := analysis.CompareWith(old, new, analysis.DefaultDiffOptions())
+	if len(d.Degraded) != 1 || d.Degraded[0].Key != "run1-s3-u10" || !strings.HasPrefix(d.Degraded[0].Reason, "new: the target refused") {
+		t.Errorf("degraded %+v, want run1-s3-u10 from new", d.Degraded)
+	}
+	for _, cd := range d.Cells {
+		if cd.Key == "run1-s3-u10" {
+			t.Error("the degraded cell was compared")
+		}
+	}
+	if len(d.Lost) != 0 || len(d.OnlyOld) != 0 {
+		t.Errorf("lost %v, only old %v: a degraded cell is neither", d.Lost, d.OnlyOld)
+	}
+	if regs := d.Regressions([]analysis.Limit{{Metric: analysis.MetricRPS, Max: 0.05, Text: "rps=-5%"}}); len(regs) != 0 {
+		t.Errorf("regressions %+v from a degraded cell", regs)
+	}
+	opt := analysis.DefaultDiffOptions()
+	opt.IncludeDegraded = true
+	d = analysis.CompareWith(old, new, opt)
+	found := false
+	for _, cd := range d.Cells {
+		found = found || cd.Key == "run1-s3-u10"
+	}
+	if !found || len(d.Degraded) != 0 {
+		t.Errorf("with IncludeDegraded the cell is not compared (degraded %v)", d.Degraded)
+	}
+}

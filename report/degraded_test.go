@@ -46,3 +46,16 @@ func TestDegradedCellsLeftOut(t *testing.T) {
 		t.Errorf("first conclusion with IncludeDegraded: %s", got[0])
 	}
 }
+
+func TestDiffTextNamesDegradedCells(t *testing.T) {
+	old, new := analysistest.Seed(), analysistest.Seed()
+	c := new.Cell("run1-s3-u10-r1")
+	c.Status, c.Error = results.CellDegraded, "container p_api_1 of api died 4 s into the load (exit 137)"
+	text := string(DiffText(analysis.Compare(old, new)))
+	for _, want := range []string{"not compared:", "1 cell degraded on a side, so not compared: the target or a container went away (run1-s3-u10)",
+		"new cell run1-s3-u10-r1 left out (degraded: container p_api_1 of api died 4 s into the load (exit 137)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("diff text lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"scalebench/analysis"
 	"scalebench/plots"
@@ -154,6 +155,9 @@ func DiffMarkdown(d *analysis.Diff, charts []*plots.Chart, links DiffLinks) []by
 	line("- **Worse:** %s", EscapeName(orNothing(v.Worse, "nothing significant")))
 	line("- **Better:** %s", EscapeName(orNothing(v.Better, "nothing significant")))
 	line("- **No change:** %s", EscapeName(orNothing(v.Same, "nothing")))
+	if len(v.Unknown) > 0 {
+		line("- **Not compared:** %s", EscapeName(strings.Join(v.Unknown, "; ")))
+	}
 	line("")
 	adjusted := "p-values are adjusted for the number of comparisons in this diff (Benjamini–Hochberg), so two runs that differ only by noise show no significant change with probability 1−α"
 	if d.Options.Unadjusted {

@@ -25,7 +25,11 @@ func DiffText(d *analysis.Diff) []byte {
 		label string
 		items []string
 		none  string
-	}{{"worse:", v.Worse, "nothing significant"}, {"better:", v.Better, "nothing significant"}, {"no change:", v.Same, "nothing"}} {
+	}{{"worse:", v.Worse, "nothing significant"}, {"better:", v.Better, "nothing significant"}, {"no change:", v.Same, "nothing"},
+		{"not compared:", v.Unknown, ""}} {
+		if len(part.items) == 0 && part.none == "" {
+			continue
+		}
 		if len(part.items) == 0 {
 			part.items = []string{part.none}
 		}

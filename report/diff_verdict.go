@@ -13,6 +13,8 @@ import (
 // worse, what got significantly better, and what did not change.
 type DiffVerdict struct {
 	Worse, Better, Same []string
+	// Unknown lists what could not be compared (degraded cells).
+	Unknown []string
 }
 
 // Verdict summarises d per metric over the matched cells, then per scale
@@ -53,6 +55,10 @@ func Verdict(d *analysis.Diff) DiffVerdict {
 	}
 	if n := len(d.Lost); n > 0 {
 		v.Worse = append(v.Worse, fmt.Sprintf("%d %s measured before failed (%s)", n, plural(n, "cell"), lostKeys(d.Lost)))
+	}
+	if n := len(d.Degraded); n > 0 {
+		v.Unknown = append(v.Unknown, fmt.Sprintf("%d %s degraded on a side, so not compared: the target or a container went away (%s)",
+			n, plural(n, "cell"), lostKeys(d.Degraded)))
 	}
 	if n := len(d.Recovered); n > 0 {
 		v.Better = append(v.Better, fmt.Sprintf("%d %s that had failed %s measured (%s)", n, plural(n, "cell"),

@@ -68,6 +68,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if o.only, err = matrix.ParseFilter(*only); err != nil {
 			return usageError{fmt.Errorf("--only %w", err)}
 		}
+		o.selection = *only
 	}
 
 	dc, err := dockerctl.Connect(ctx)

@@ -35,6 +35,7 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	failOn := fs.String("fail-on", "", "exit 3 on a significant regression beyond these `LIMITS`, e.g. 'p95=+10%,rps=-5%,failures=+1pp'\n(metrics rps, p50, p95, p99, failures, peak; % of the old value, pp for failures)")
 	out := fs.String("out", "", "also write a Markdown/HTML diff report with overlay charts into this `folder`")
 	root := fs.String("root", "", "results `folder` in which OLD and NEW name commits of the application")
+	includeDegraded := fs.Bool("include-degraded", false, "compare degraded cells (the target or a container went away during them) too,\ninstead of leaving them out as neither a regression nor a pass")
 	unadjusted := fs.Bool("unadjusted", false, "compare each p-value with --alpha on its own (benchstat's way) instead of adjusting\nfor the number of comparisons (Benjamini–Hochberg)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -67,7 +68,7 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := analysis.DefaultDiffOptions()
-	opt.Alpha, opt.Unadjusted = *alpha, *unadjusted
+	opt.Alpha, opt.Unadjusted, opt.IncludeDegraded = *alpha, *unadjusted, *includeDegraded
 	d := analysis.CompareWith(oldSet, newSet, opt)
 	if *out != "" {
 		if err := report.RenderDiff(d, *out, report.DiffLinks{}); err != nil {

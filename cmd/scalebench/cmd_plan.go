@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"scalebench/dockerctl"
 	"scalebench/matrix"
 )
 
@@ -36,8 +37,9 @@ type planCell struct {
 }
 
 func runPlan(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plan", "MATRIX.yaml", "List the cells of a matrix in run order, with the estimated wall time and\nwarnings where a cell cannot do what it says.")
+	fs := newFlags(e, "plan", "MATRIX.yaml", "List the cells of a matrix in run order, with the estimated wall time and\nwarnings where a cell cannot do what it says. When a Docker engine answers, also\ncheck that the service exists and can be scaled as the matrix asks, as run will.\n\nExit codes: 0 the plan holds, 1 a failure, 2 bad input (the matrix, or a service or\nscale the engine does not have).")
 	asJSON := fs.Bool("json", false, "print the cells as a JSON array, for scripts")
+	offline := fs.Bool("offline", false, "check the matrix file alone, without asking the Docker engine")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +48,10 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return usageError{fmt.Errorf("plan takes one matrix file, got %d arguments", fs.NArg())}
 	}
 	m, err := loadMatrix(e, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	engine, engineWarnings, err := planEngine(ctx, m, *offline)
 	if err != nil {
 		return err
 	}
@@ -78,10 +84,14 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	case m.Swarm != nil:
 		target = fmt.Sprintf("swarm service %s", m.Swarm.Service)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d cells, scaling %s, load to %s\n\n", m.Name, len(cells), target, m.Target)
+	fmt.Fprintf(e.stdout, "%s: %d cells, scaling %s, load to %s\n", m.Name, len(cells), target, m.Target)
+	if engine != "" {
+		fmt.Fprintf(e.stdout, "engine: %s\n", engine)
+	}
+	fmt.Fprintln(e.stdout)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tcell\trun\tscale\tload\tspawn/s\tduration\tsteady\tstarts at")
-	var warnings []string
+	warnings := engineWarnings
 	for i, c := range cells {
 		spawn := "-"
 		if c.Mode == matrix.Closed {
@@ -100,6 +110,26 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// planEngine checks the matrix's service against the Docker engine, when
+// one answers and offline is false. It returns what plan prints about the
+// engine and the engine's warnings; a service or scale the engine does not
+// have is an error (exit 2), an engine that does not answer only a note.
+func planEngine(ctx context.Context, m *matrix.Matrix, offline bool) (note string, warnings []string, err error) {
+	if offline {
+		return "", nil, nil
+	}
+	dc, err := dockerctl.Connect(ctx)
+	if err != nil {
+		return fmt.Sprintf("not checked, the file alone was (%v)", err), nil, nil
+	}
+	defer dc.Close()
+	check, err := checkService(ctx, dc, m, dockerctl.Options{MaxScale: m.Ceiling()})
+	if err != nil {
+		return "", nil, err
+	}
+	return check.found, check.warnings, nil
 }
 
 // fmtClock prints a duration as h:mm:ss.

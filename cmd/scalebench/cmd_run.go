@@ -54,7 +54,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--only %w", err)}
 		}
-		o.only = f
+		o.only, o.selection = f, *only
 	}
 	_, err := runSuite(ctx, e, o)
 	return err
@@ -68,6 +68,7 @@ type suiteOptions struct {
 	resume       string
 	force        bool
 	only         func(matrix.Cell) bool
+	selection    string // the --only text, recorded in run.json
 	target       string
 	readyTimeout time.Duration
 	noReport     bool
@@ -87,23 +88,13 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 	if isTerminal(e.stdout) {
 		progress = runner.NewTTYProgress(e.stdout)
 	}
-	opts := dockerctl.Options{ReadyURL: m.Ready, ReadyTimeout: o.readyTimeout, Log: progress.Logf}
-	var scaler runner.Scaler
-	switch {
-	case m.Compose != nil:
-		s, err := dc.Compose(ctx, m.Compose.Project, m.Compose.Service, opts)
-		if err != nil {
-			return "", err
-		}
-		scaler = s
-	case m.Swarm != nil:
-		s, err := dc.Swarm(ctx, m.Swarm.Service, opts)
-		if err != nil {
-			return "", err
-		}
-		scaler = s
-	default:
-		return "", usageError{errors.New("the matrix names no service to scale: add compose: {project: P, service: S}")}
+	opts := dockerctl.Options{ReadyURL: m.Ready, ReadyTimeout: o.readyTimeout, MaxScale: m.Ceiling(), Log: progress.Logf}
+	check, err := checkService(ctx, dc, m, opts)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range check.warnings {
+		fmt.Fprintf(e.stderr, "scalebench: warning: %s\n", w)
 	}
 	engine, err := dc.Engine(ctx)
 	if err != nil {
@@ -114,24 +105,37 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 	// the project's topology in run.json when the run starts.
 	r := &runner.Runner{
 		Matrix: m, MatrixSource: o.source, Target: o.target,
-		Scaler: scaler, Watcher: dc, HostCPU: runner.ProcStat{},
-		Out: o.out, Resume: o.resume, Force: o.force, Only: o.only,
+		Scaler: check.scaler, Watcher: dc, HostCPU: runner.ProcStat{},
+		Out: o.out, Resume: o.resume, Force: o.force, Only: o.only, Selection: o.selection, Warnings: check.warnings,
 		App: results.AppInfo(ctx, appDir(ctx, dc, m)), Engine: engine, Progress: progress,
 	}
 
-	// A second Ctrl-C exits at once; files are written atomically, so even
-	// then none is left half-written.
+	// While the suite runs, a first Ctrl-C saves the cell and restores the
+	// scale, a second exits at once; files are written atomically, so even
+	// then none is left half-written. Once the suite has returned there is
+	// nothing to save or restore: the context ending then (as it does when
+	// the program ends) prints nothing.
+	suiteDone := make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-suiteDone:
+			return
+		}
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(ch)
 		fmt.Fprintln(e.stderr, "\nscalebench: interrupted: saving the cell, restoring the scale (Ctrl-C again to exit at once)")
-		<-ch
-		fmt.Fprintln(e.stderr, "scalebench: exiting at once; the original scale may not be restored")
-		os.Exit(exitAborted)
+		select {
+		case <-ch:
+			fmt.Fprintln(e.stderr, "scalebench: exiting at once; the original scale may not be restored")
+			os.Exit(exitAborted)
+		case <-suiteDone:
+		}
 	}()
 
 	sum, runErr := r.Run(ctx)
+	close(suiteDone)
 	if sum == nil {
 		return "", runErr
 	}

@@ -135,8 +135,16 @@ func TestEndToEnd(t *testing.T) {
 	dc, stack, path := e2eStack(t)
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"run", "--out", out, path}, &stdout, &stderr); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := run(ctx, []string{"run", "--out", out, path}, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	// main ends the signal context after run returns: nothing was
+	// interrupted, so nothing may say so.
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	if strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("a finished run says it was interrupted:\n%s", stderr.String())
 	}
 	set, err := results.ReadSet(onlyRunDir(t, out))
 	if err != nil {

@@ -25,8 +25,8 @@ func TestCLI(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"plan-seed", []string{"plan", "experiments/seed.yaml"}, 0},
-		{"plan-seed-json", []string{"plan", "--json", "experiments/seed.yaml"}, 0},
+		{"plan-seed", []string{"plan", "--offline", "experiments/seed.yaml"}, 0},
+		{"plan-seed-json", []string{"plan", "--offline", "--json", "experiments/seed.yaml"}, 0},
 		{"plan-five-mistakes", []string{"plan", "matrix/testdata/invalid/five-mistakes.yaml"}, 2},
 		{"plan-no-args", []string{"plan"}, 2},
 		{"plan-missing-file", []string{"plan", "nope.yaml"}, 1},
