@@ -249,7 +249,11 @@ func readJSON(path, kind string, v any) error {
 		Kind   string `json:"kind"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return fmt.Errorf("%s: not a complete JSON file (%v): it was cut short or is not a scalebench file; delete it to have the cell run again", path, err)
+		fix := "delete it and run scalebench run --resume on its run directory to have the cell run again"
+		if filepath.Base(path) == RunFile {
+			fix = "run.json cannot be made again: restore it from a backup, or start a new run (the cells/ files next to it stay readable)"
+		}
+		return fmt.Errorf("%s: not a complete JSON file (%v): it was cut short or is not a scalebench file; %s", path, err, fix)
 	}
 	if head.Kind != kind {
 		if head.Kind == "" {

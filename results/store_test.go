@@ -154,3 +154,24 @@ func TestKilledMidWrite(t *testing.T) {
 		t.Fatalf("ReadSet after kills: %v", err)
 	}
 }
+
+// TestCorruptFileFix: a cut-short cell file is deleted and redone; a
+// cut-short run.json cannot be, and is never told so.
+func TestCorruptFileFix(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, RunFile), []byte(`{"schema": 1, "kind": "scalebench.ru`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadRun(dir)
+	if err == nil || strings.Contains(err.Error(), "have the cell run again") || !strings.Contains(err.Error(), "start a new run") {
+		t.Errorf("corrupt run.json: %v", err)
+	}
+	cell := filepath.Join(dir, "c.json")
+	if err := os.WriteFile(cell, []byte(`{"schema": 1, "kind": "scalebench.ce`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadCell(cell)
+	if err == nil || !strings.Contains(err.Error(), "delete it and run scalebench run --resume") {
+		t.Errorf("corrupt cell: %v", err)
+	}
+}
