@@ -59,3 +59,25 @@ func TestDiffTextNamesDegradedCells(t *testing.T) {
 		}
 	}
 }
+
+// TestVanishedKneeWithFailuresIsNotBetter: a knee that disappears while
+// the new run fails at its top load is not an improvement; without
+// failures it is.
+func TestVanishedKneeWithFailuresIsNotBetter(t *testing.T) {
+	diff := func(failRate float64, onset int) *analysis.Diff {
+		return &analysis.Diff{
+			Scales: []analysis.ScaleDiff{{Scale: 1, InOld: true, InNew: true, KneeOld: 2, KneeNew: -1, SaturatedOld: true, SaturatedNew: true}},
+			NewStudy: &analysis.Study{Scales: []analysis.Scale{{Scale: 1, FailureOnset: onset,
+				Levels: []analysis.Level{{Load: 2}, {Load: 24, FailRate: failRate}}}}},
+		}
+	}
+	v := Verdict(diff(0.32, 1))
+	if len(v.Better) != 0 || len(v.Unknown) != 1 || !strings.Contains(v.Unknown[0], "knee at scale 1 2 → none") ||
+		!strings.Contains(v.Unknown[0], "but 32% of the requests failed at the highest load, which can hide a knee") {
+		t.Errorf("with failures: better %q, not compared %q", v.Better, v.Unknown)
+	}
+	v = Verdict(diff(0, -1))
+	if len(v.Better) != 1 || !strings.Contains(v.Better[0], "knee at scale 1") || len(v.Unknown) != 0 {
+		t.Errorf("without failures: better %q, not compared %q", v.Better, v.Unknown)
+	}
+}

@@ -82,9 +82,16 @@ func Verdict(d *analysis.Diff) DiffVerdict {
 		}
 		if s.KneeMoved() {
 			k := fmt.Sprintf("knee at scale %d %s → %s", s.Scale, kneeText(s.KneeOld, s.SaturatedOld), kneeText(s.KneeNew, s.SaturatedNew))
-			if kneeEarlier(s) {
+			sc := d.NewStudy.Scale(s.Scale)
+			switch {
+			case kneeEarlier(s):
 				v.Worse = append(v.Worse, k)
-			} else {
+			case s.KneeNew < 0 && sc != nil && sc.FailureOnset >= 0:
+				// Failed requests do not count as throughput: a curve that
+				// fails more may lose its knee without getting better.
+				top := sc.Levels[len(sc.Levels)-1]
+				v.Unknown = append(v.Unknown, fmt.Sprintf("%s, but %s of the requests failed at the highest load, which can hide a knee", k, pct(top.FailRate)))
+			default:
 				v.Better = append(v.Better, k)
 			}
 		}
