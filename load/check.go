@@ -53,7 +53,9 @@ type checkInput struct {
 	throughput float64 // requests per second
 	response   time.Duration
 	wait       time.Duration
-	cpu        float64 // cores
+	cpu        float64       // cores
+	cpuTime    time.Duration // CPU time over the window
+	requests   int64         // requests completed over the window
 	numCPU     int
 	sent       int64 // open loop: requests sent
 	late       int64
@@ -67,6 +69,9 @@ func littleCheck(in checkInput) results.Check {
 	ck := results.Check{
 		Users: in.users, Throughput: in.throughput,
 		MeanResponse: in.response, MeanWait: in.wait, GeneratorCPU: in.cpu,
+	}
+	if in.requests > 0 && in.cpuTime > 0 {
+		ck.GeneratorCPUPerRequest = in.cpuTime / time.Duration(in.requests)
 	}
 	if in.users > 0 {
 		ck.Ratio = in.throughput * (in.response + in.wait).Seconds() / in.users

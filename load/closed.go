@@ -41,11 +41,9 @@ func (l *loop) runClosed(wg *sync.WaitGroup, begin <-chan struct{}) {
 // recorded, as in Locust.
 func (l *loop) user(w *worker) {
 	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
 	for !l.stopped.Load() {
 		think, ok := l.request(w, rng)
-		if !ok || !l.sleep(t, think) {
+		if !ok || !w.sleep(l, think) {
 			return
 		}
 	}

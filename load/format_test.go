@@ -64,6 +64,8 @@ func fixture(t *testing.T) (*results.Load, []Interval) {
 		col.add(&s)
 	}
 	col.finish(3 * time.Second)
+	// The process's real CPU at the steady start would make the check vary.
+	col.cpuAtSteady = &cpuMark{wall: start.Add(time.Second), cpu: 500 * time.Millisecond}
 	l := &loop{eps: eps, cell: matrix.Cell{Mode: matrix.Closed, Users: 10, Duration: 3 * time.Second}, start: start}
 	rec, err := l.record(col, 3*time.Second, cpuMark{wall: start}, cpuMark{wall: start.Add(3 * time.Second), cpu: 1500 * time.Millisecond})
 	if err != nil {

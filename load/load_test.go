@@ -310,8 +310,8 @@ func TestRecordIsConsistent(t *testing.T) {
 	if ck.Users != 8 || ck.Ratio < 0.5 || ck.Ratio > 1.2 {
 		t.Errorf("check = %+v, want 8 users and a ratio near 1", ck)
 	}
-	if ck.GeneratorCPU <= 0 {
-		t.Errorf("generator CPU = %v, want > 0", ck.GeneratorCPU)
+	if ck.GeneratorCPU <= 0 || ck.GeneratorCPUPerRequest <= 0 {
+		t.Errorf("generator CPU = %v cores, %v per request; want both > 0", ck.GeneratorCPU, ck.GeneratorCPUPerRequest)
 	}
 }
 

@@ -53,15 +53,13 @@ func (l *loop) runOpen(wg *sync.WaitGroup, begin <-chan struct{}) {
 
 func (l *loop) slot(w *worker, interval float64, n int64) {
 	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
 	late := false
 	for !l.stopped.Load() {
 		due := time.Duration(float64(n) * interval)
 		if due >= l.cell.Duration {
 			return
 		}
-		if !l.sleep(t, due-time.Since(l.start)) {
+		if !w.sleep(l, due-time.Since(l.start)) {
 			return
 		}
 		i := l.pick.pick(rng)

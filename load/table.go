@@ -52,11 +52,11 @@ func WriteTable(w io.Writer, rec *results.Load) error {
 	}
 	ck := rec.Check
 	if rec.Mode == matrix.Open {
-		fmt.Fprintf(&b, "Check: %.1f in flight, X %.2f req/s, R %s ms: X·R/N = %.2f; late sends %d, dropped %d; generator CPU %.2f cores.\n",
-			ck.Users, ck.Throughput, tableMs(ck.MeanResponse), ck.Ratio, rec.Late, rec.Dropped, ck.GeneratorCPU)
+		fmt.Fprintf(&b, "Check: %.1f in flight, X %.2f req/s, R %s ms: X·R/N = %.2f; late sends %d, dropped %d; generator CPU %.2f cores%s.\n",
+			ck.Users, ck.Throughput, tableMs(ck.MeanResponse), ck.Ratio, rec.Late, rec.Dropped, ck.GeneratorCPU, perRequest(ck.GeneratorCPUPerRequest))
 	} else {
-		fmt.Fprintf(&b, "Check: N %.1f users, X %.2f req/s, R %s ms, Z %s ms: X·(R+Z)/N = %.2f; generator CPU %.2f cores.\n",
-			ck.Users, ck.Throughput, tableMs(ck.MeanResponse), tableMs(ck.MeanWait), ck.Ratio, ck.GeneratorCPU)
+		fmt.Fprintf(&b, "Check: N %.1f users, X %.2f req/s, R %s ms, Z %s ms: X·(R+Z)/N = %.2f; generator CPU %.2f cores%s.\n",
+			ck.Users, ck.Throughput, tableMs(ck.MeanResponse), tableMs(ck.MeanWait), ck.Ratio, ck.GeneratorCPU, perRequest(ck.GeneratorCPUPerRequest))
 	}
 	if ck.GeneratorBound {
 		fmt.Fprintf(&b, "GENERATOR-BOUND: %s. These numbers describe the generator, not the target.\n", ck.Reason)
@@ -73,6 +73,14 @@ func WriteTable(w io.Writer, rec *results.Load) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// perRequest formats the generator's CPU per request, "" when unknown.
+func perRequest(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %.1f µs per request", float64(d)/1e3)
 }
 
 // tableMs formats a latency in milliseconds with the precision it deserves.

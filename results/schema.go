@@ -385,6 +385,11 @@ type Check struct {
 	// cell; Reason says why.
 	GeneratorBound bool   `json:"generator_bound"`
 	Reason         string `json:"reason,omitempty"`
+	// GeneratorCPUPerRequest is the generator process's CPU time per request
+	// completed over the same window as GeneratorCPU: the share of the host
+	// the generator took for each request (wrk takes about 10–20 µs against
+	// a local target; bench/cost.sh). 0 when no request completed.
+	GeneratorCPUPerRequest time.Duration `json:"generator_cpu_per_request_ns,omitempty"`
 }
 
 // ContainerSeries is the per-second resource use of one container.
