@@ -433,7 +433,11 @@ func (a *analyzer) runWarnings(set *results.Set) {
 	case results.StatusAborted:
 		a.warnf("the run was aborted before it finished")
 	case results.StatusFailed:
-		a.warnf("the run failed before it finished")
+		if st.Planned > 0 && st.Finished >= st.Planned {
+			a.warnf("the run ended as failed: every planned cell ran, but some failed")
+		} else {
+			a.warnf("the run failed before it finished")
+		}
 	}
 	for _, w := range set.Run.Warnings {
 		a.warnf("run: %s", w)

@@ -159,7 +159,7 @@ func (m *md) summary() {
 			for _, load := range run.Loads {
 				lv := run.Level(scale, load)
 				if lv == nil {
-					row.WriteString(" not run |")
+					fmt.Fprintf(&row, " %s |", m.missing(run.Name, scale, load))
 					continue
 				}
 				fmt.Fprintf(&row, " **%s** · %s · %s · %s%s |", rps(lv.RPS), dur(lv.P50), dur(lv.P95), pct(lv.FailRate), m.marks(lv))
@@ -168,6 +168,23 @@ func (m *md) summary() {
 		}
 		m.line("")
 	}
+}
+
+// missing says why a grid cell has no numbers: its cells' statuses
+// ("*failed*", "*degraded*", "*aborted*"), or "not run".
+func (m *md) missing(run string, scale int, load float64) string {
+	var states []string
+	for i := range m.set.Cells {
+		c := &m.set.Cells[i]
+		if c.Cell.Run == run && c.Cell.Scale == scale && analysis.LoadOf(&c.Cell) == load && !slices.Contains(states, c.Status) {
+			states = append(states, c.Status)
+		}
+	}
+	if len(states) == 0 {
+		return "not run"
+	}
+	slices.Sort(states)
+	return "*" + EscapeName(strings.Join(states, ", ")) + "*"
 }
 
 // marks are the symbols of a level in the summary grid.
