@@ -55,6 +55,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.csvPrefix, "csv", "", "write Locust-compatible `prefix`_stats.csv, _stats_history.csv and _failures.csv")
 	fs.StringVar(&f.hlogPath, "hlog", "", "write per-second histograms as an HdrHistogram interval log to `file`")
 	fs.BoolVar(&f.failOnErrors, "fail-on-errors", false, "exit 1 when any request failed")
+	debugAddr := fs.String("debug-addr", "", "serve Go profiles (/debug/pprof/) and the goroutine count (/debug/goroutines) on this loopback `host:port` while the load runs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -71,6 +72,16 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		if err := checkDir(p); err != nil {
 			return usageError{err}
 		}
+	}
+
+	if *debugAddr != "" {
+		dctx, stop := context.WithCancel(ctx)
+		defer stop()
+		a, err := serveDebug(dctx, *debugAddr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "scalebench load: profiles on http://%s/debug/pprof/\n", a)
 	}
 
 	live := newLiveLine(e.stderr, cfg.Cell.Mode == matrix.Open)
