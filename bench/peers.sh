@@ -23,6 +23,8 @@
 # Installs what is missing: wrk, hey and python3-locust from Debian
 # (apt-get), bombardier with `go install` (Debian's "bombardier" is a game).
 #
+# SCALEBENCH=path uses that scalebench binary instead of building the tree.
+#
 # Usage: bench/peers.sh      ROUNDS=3 DURATION=10 CONNS=64 PORT=18089 SCALE=1 bench/peers.sh
 set -euo pipefail
 
@@ -60,9 +62,13 @@ install_peers() {
 }
 
 install_peers
-log "building scalebench"
-(cd "$root" && go build -o "$out/scalebench" ./cmd/scalebench)
-sb=$out/scalebench
+if [ -n "${SCALEBENCH:-}" ]; then
+	sb=$SCALEBENCH
+else
+	log "building scalebench"
+	(cd "$root" && go build -o "$out/scalebench" ./cmd/scalebench)
+	sb=$out/scalebench
+fi
 
 "$sb" sut echo --addr "127.0.0.1:$port" >"$out/echo.log" 2>&1 &
 target_pid=$!
