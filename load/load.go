@@ -219,8 +219,8 @@ type worker struct {
 	// timer is what the worker waits on between requests; Run's stop
 	// fires it to wake the worker.
 	timer *time.Timer
-	busy atomic.Bool // open loop: a request is in flight
-	sent int64       // open loop: requests sent, read after the worker ends
+	busy  atomic.Bool // open loop: a request is in flight
+	sent  int64       // open loop: requests sent, read after the worker ends
 }
 
 // loop holds what the workers share, read-only but for atomics.
