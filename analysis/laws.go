@@ -179,12 +179,16 @@ type Constraint struct {
 	Between []string
 }
 
-// Minimum share of a service's ceiling below which it is never called
-// CPU-bound, and the share at which a limited service counts as CPU-bound
-// while the host is saturated (it could not reach its own limit).
+// notCPUBound is the share of a service's ceiling below which it is never
+// called CPU-bound. starvedNearCeiling is the share at which a service with
+// its own limit counts as CPU-bound while the machine is saturated: the
+// kernel then shares the cores among every runnable thread, so a service
+// that wants its whole core gets what the other processes leave (half of
+// it, or less, on a 2-core machine with two busy neighbours), and it is
+// still the one that limits.
 const (
 	notCPUBound        = 0.5
-	starvedNearCeiling = 0.7
+	starvedNearCeiling = notCPUBound
 )
 
 // laws computes the requests in service, host load, bounds and limits of

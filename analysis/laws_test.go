@@ -19,6 +19,7 @@ func TestLimits(t *testing.T) {
 		service string // the service the highest scale's limit names
 	}{
 		{"cpu", analysistest.SeedModel(), []analysis.LimitKind{analysis.LimitCPU, analysis.LimitCPU, analysis.LimitCPU}, "api"},
+		{"cpu starved on a busy machine", analysistest.StarvedCPUModel(), []analysis.LimitKind{analysis.LimitScaled, analysis.LimitCPU, analysis.LimitCPU}, "api"},
 		{"pool", analysistest.PoolModel(), []analysis.LimitKind{analysis.LimitScaled, analysis.LimitConcurrency, analysis.LimitConcurrency}, "api"},
 		{"busy pool", analysistest.BusyPoolModel(), []analysis.LimitKind{analysis.LimitScaled, analysis.LimitConcurrency, analysis.LimitConcurrency}, "api"},
 		{"scaled cap", analysistest.ScaledCapModel(), []analysis.LimitKind{analysis.LimitScaled, analysis.LimitScaled, analysis.LimitScaled}, "model"},

@@ -85,3 +85,15 @@ func UnknownModel() Model {
 	m.ScaledDemand = 0.003
 	return m
 }
+
+// StarvedCPUModel is the seed's CPU-bound api on a 2-core machine that
+// other processes keep busy (1.5 cores): the api holds little more than
+// half of its one-core limit, because that is all the machine gives it.
+func StarvedCPUModel() Model {
+	m := SeedModel()
+	m.Name = "starved"
+	m.Cores, m.HostSamples, m.HostOther = 2, true, 1.5
+	m.FrontDemand = 0.55 / m.FrontCapacity
+	m.ScaledDemand = 0.003
+	return m
+}
