@@ -65,12 +65,13 @@ while kill -0 "$gen" 2>/dev/null; do
 done
 wait "$gen" || { echo "soak: the load failed; see $out/load.err" >&2; exit 1; }
 
-# The last two samples may catch the generator writing its results and
-# winding down: they are left out, as are the first WARM seconds.
+# The first and the last WARM seconds are left out: histograms and
+# connections filling, then the open-loop slots ending and the results
+# being written.
 awk -v warm="$warm" 'NR > 1 { t[++m] = $1; r[m] = $2; g[m] = $3 }
 END {
-	for (i = 1; i <= m - 2; i++) {
-		if (t[i] < warm) continue
+	for (i = 1; i <= m; i++) {
+		if (t[i] < warm || t[i] > t[m] - warm) continue
 		n++; sx += t[i]; sr += r[i]; sg += g[i]; sxx += t[i] * t[i]; sxr += t[i] * r[i]; sxg += t[i] * g[i]
 		if (!lo) lo = i
 		hi = i
