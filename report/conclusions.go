@@ -437,7 +437,7 @@ func (w *writer) degraded() {
 	var parts []string
 	for _, f := range w.st.Flags {
 		if f.Kind == analysis.FlagDegraded {
-			parts = append(parts, fmt.Sprintf("in %s %s", w.esc(f.Cell), w.esc(orNoReason(f.Detail))))
+			parts = append(parts, fmt.Sprintf("in %s %s", w.esc(f.Cell), w.esc(cmp.Or(f.Detail, "no reason recorded"))))
 		}
 	}
 	if len(parts) == 0 {
@@ -450,13 +450,6 @@ func (w *writer) degraded() {
 	}
 	w.add("%d %s degraded: something went away during the load (%s), %s.", len(parts),
 		map[bool]string{true: "cell is", false: "cells are"}[len(parts) == 1], strings.Join(parts, "; "), use)
-}
-
-func orNoReason(s string) string {
-	if s == "" {
-		return "no reason recorded"
-	}
-	return s
 }
 
 // doubts are the conditions that weaken the evidence.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func transportFault(l *results.Load) (results.Fault, bool) {
 		}
 		to = max(to, g.Last)
 		n += g.Count
-		if !containsString(kinds, g.Class) {
+		if !slices.Contains(kinds, g.Class) {
 			kinds = append(kinds, g.Class)
 		}
 	}
@@ -138,12 +139,3 @@ func merged(fs []results.Fault) *results.Fault {
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.0f s", d.Seconds()) }
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
