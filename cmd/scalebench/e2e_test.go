@@ -63,9 +63,22 @@ func e2eStack(t *testing.T) (dc *dockerctl.Client, stack *demo.Stack, matrixPath
 			t.Errorf("left behind after the test: %v", left)
 		}
 	})
+	matrixPath = e2eMatrix(t, stack, "{spawn_rate: 20, warmup: 0s, settle: 0s, cooldown: 0s}",
+		"{name: r, scale: [2, 3], users: [2, 4], duration: 3s}", "")
+	return dc, stack, matrixPath
+}
+
+// e2eMatrix writes a matrix that loads stack's api with the demo's mix
+// (predict with timeout, when given) and scales its model service, with
+// the given defaults and one run.
+func e2eMatrix(t *testing.T, stack *demo.Stack, defaults, run, timeout string) string {
+	t.Helper()
 	img, err := filepath.Abs("../../experiments/demo/image.jpeg")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if timeout != "" {
+		timeout = ", timeout: " + timeout
 	}
 	src := fmt.Sprintf(`name: e2e
 target: %s
@@ -73,16 +86,16 @@ compose: {project: %s, service: model}
 scenario:
   requests:
     - {name: index, path: /}
-    - {name: predict, method: POST, path: /predict, weight: 3, form: {file: "@%s"}, expect: {status: [200]}}
-defaults: {spawn_rate: 20, warmup: 0s, settle: 0s, cooldown: 0s}
+    - {name: predict, method: POST, path: /predict, weight: 3, form: {file: "@%s"}, expect: {status: [200]}%s}
+defaults: %s
 runs:
-  - {name: r, scale: [2, 3], users: [2, 4], duration: 3s}
-`, stack.URL, project, img)
-	matrixPath = filepath.Join(t.TempDir(), "e2e.yaml")
-	if err := os.WriteFile(matrixPath, []byte(src), 0o644); err != nil {
+  - %s
+`, stack.URL, stack.Project, img, timeout, defaults, run)
+	path := filepath.Join(t.TempDir(), "e2e.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dc, stack, matrixPath
+	return path
 }
 
 // leftovers lists the containers, networks and images of project that exist.

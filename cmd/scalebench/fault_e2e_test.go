@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +21,8 @@ import (
 // the window, never ok.
 func TestTargetKilledMidCell(t *testing.T) {
 	dc, stack, _ := e2eStack(t)
-	img, err := filepath.Abs("../../experiments/demo/image.jpeg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := fmt.Sprintf(`name: e2e
-target: %s
-compose: {project: %s, service: model}
-scenario:
-  requests:
-    - {name: index, path: /}
-    - {name: predict, method: POST, path: /predict, weight: 3, form: {file: "@%s"}, expect: {status: [200]}, timeout: 2s}
-defaults: {spawn_rate: 20, warmup: 0s, settle: 0s, cooldown: 0s}
-runs:
-  - {name: r, scale: [1], users: [4], duration: 8s}
-`, stack.URL, stack.Project, img)
-	path := filepath.Join(t.TempDir(), "kill.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eMatrix(t, stack, "{spawn_rate: 20, warmup: 0s, settle: 0s, cooldown: 0s}",
+		"{name: r, scale: [1], users: [4], duration: 8s}", "2s")
 
 	killed := make(chan error, 1)
 	go func() {
@@ -71,7 +52,7 @@ runs:
 
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	err = run(context.Background(), []string{"run", "--out", out, "--no-report", path}, &stdout, &stderr)
+	err := run(context.Background(), []string{"run", "--out", out, "--no-report", path}, &stdout, &stderr)
 	if kerr := <-killed; kerr != nil {
 		t.Fatalf("kill the api: %v", kerr)
 	}
