@@ -1,4 +1,4 @@
-module scalebench
+module github.com/scalebench/scalebench
 
 go 1.26.8
 

@@ -14,7 +14,7 @@ import (
 	"math"
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // Thresholds decide what counts as a gain, a knee, a failure onset and a

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Analyze computes the study of set with DefaultThresholds. It never fails:

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/results"
 )
 
 func scaleOf(t *testing.T, st *analysis.Study, n int) *analysis.Scale {

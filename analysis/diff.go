@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // DiffOptions configure Compare. DefaultDiffOptions returns the values the

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // setupDiffs lists the differences between how two runs were set up that

@@ -6,7 +6,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Histogram geometry used by results: values in microseconds from 1 µs to

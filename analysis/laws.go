@@ -8,8 +8,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // This file applies the operational laws (Denning & Buzen 1978; Menascé,

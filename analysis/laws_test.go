@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestLimits(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // level pools cells run at one (scale, load).

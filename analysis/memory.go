@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Memory and health: per level, how much memory each service used during

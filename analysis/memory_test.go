@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/results"
 )
 
 const mib = analysis.MiB

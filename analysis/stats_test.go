@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 func TestMannWhitney(t *testing.T) {

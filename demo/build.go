@@ -14,7 +14,7 @@ import (
 )
 
 // modulePath is the module the demo app is built from.
-const modulePath = "scalebench"
+const modulePath = "github.com/scalebench/scalebench"
 
 // appPackage is the demo app's main package, relative to the module root.
 const appPackage = "./demo/cmd/demoapp"
@@ -79,7 +79,7 @@ func FindModule() (string, error) {
 		strings.Join(tried, ", "))
 }
 
-// isModuleRoot reports whether dir holds the go.mod of module scalebench.
+// isModuleRoot reports whether dir holds the go.mod of module github.com/scalebench/scalebench.
 func isModuleRoot(dir string) bool {
 	f, err := os.Open(filepath.Join(dir, "go.mod"))
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"gopkg.in/yaml.v3"
 
-	"scalebench/dockerctl"
+	"github.com/scalebench/scalebench/dockerctl"
 )
 
 // TestComposeFile brings experiments/demo/compose.yaml up with the real

@@ -13,7 +13,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 
-	"scalebench/dockerctl"
+	"github.com/scalebench/scalebench/dockerctl"
 )
 
 // deadPID returns the pid of a process that has exited.

@@ -22,7 +22,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/go-connections/nat"
 
-	"scalebench/dockerctl"
+	"github.com/scalebench/scalebench/dockerctl"
 )
 
 // Labels the stack puts on what it creates, besides compose's.

@@ -16,7 +16,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 
-	"scalebench/dockerctl"
+	"github.com/scalebench/scalebench/dockerctl"
 )
 
 // engine connects to the Docker engine or skips the test, loudly.

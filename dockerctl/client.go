@@ -11,7 +11,7 @@ import (
 
 	"github.com/docker/docker/client"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Client wraps an Engine API client. It is safe for concurrent use.

@@ -14,7 +14,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Labels compose (v1 and v2) puts on every container it creates.

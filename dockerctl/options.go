@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // DefaultReadyTimeout bounds the wait for replicas to be running, healthy

@@ -3,7 +3,7 @@ package dockerctl
 import (
 	"context"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Scaler is what the runner needs of a scalable service. ComposeService and

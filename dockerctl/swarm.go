@@ -13,7 +13,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Labels the engine puts on Swarm task containers.

@@ -15,7 +15,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Labels that describe how a project's services are tied together.

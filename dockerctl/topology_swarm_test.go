@@ -12,7 +12,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestSwarmTopologyEngine reads the topology of a stack of two services

@@ -11,7 +11,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestParseDependsOn(t *testing.T) {

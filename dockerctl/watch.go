@@ -12,7 +12,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // WatchInterval is how often Watch looks for containers that appeared; each

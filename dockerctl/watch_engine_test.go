@@ -10,7 +10,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestWatch samples a busy and an idle container, and an idle replica that

@@ -10,7 +10,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // watchedActions are the container events Watch records.

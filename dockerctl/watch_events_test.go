@@ -7,7 +7,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestContainerEventOf(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Prefixes of the Swarm watch selectors. A compose project name never

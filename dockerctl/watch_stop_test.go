@@ -11,7 +11,7 @@ import (
 
 	"github.com/docker/docker/client"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestWatchStopUnreachable checks that stop returns promptly when the engine

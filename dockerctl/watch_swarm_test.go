@@ -10,7 +10,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestWatchSwarm watches two services of a stack and one outside it: the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // BenchmarkRecordPath is the per-request recording cost: a worker's ring

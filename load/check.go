@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Thresholds of the generator check.

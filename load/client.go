@@ -15,7 +15,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Failure classes, in the order the record counts them.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // collectEvery is how often the collector drains the workers' rings.

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/demo"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // echoServer starts the echo target on a local test server.

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestWeightsSplitByRatio(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // locustPercentiles are Locust 2.x's PERCENTILES_TO_REPORT.

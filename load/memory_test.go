@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // entriesScenario is a scenario of n request entries, all to the echo

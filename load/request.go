@@ -14,7 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // DefaultTimeout bounds a request, body read included, when the scenario

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // WriteTable prints rec as Locust prints its final statistics: one row per

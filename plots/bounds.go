@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"scalebench/analysis"
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // BoundsFile is the file name of a scale's asymptotic-bounds chart.

@@ -3,8 +3,8 @@ package plots
 import (
 	"fmt"
 
-	"scalebench/analysis"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/results"
 )
 
 // RunCharts are the charts of one run (nil where there was nothing to draw).

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/plots"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/plots"
 )
 
 // The memory charts: each run's heaviest cell, plus the cells flagged as a

@@ -12,10 +12,10 @@ import (
 	"slices"
 	"testing"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/plots"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/results"
 )
 
 var artifacts = flag.Bool("artifacts", false, "write every chart under testdata/artifacts/ for inspection")

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // ScalingFile is the chart file name of the capacity-vs-scale chart.

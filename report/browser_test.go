@@ -15,8 +15,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"scalebench/analysis"
-	"scalebench/report"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/report"
 )
 
 // chromium finds a Chromium binary. In CI (CI set) a missing browser is a

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"scalebench/analysis"
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // Conclusions are the study's findings as plain sentences with their

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // health says which containers restarted or died and whose memory rose

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestDegradedCellsLeftOut: a cell whose target went away says so first,

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"scalebench/analysis"
-	"scalebench/plots"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/plots"
 )
 
 // Diff report file names inside its folder (charts go to ChartsDir).

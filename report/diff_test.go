@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/matrix"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 // diffRoot holds the result sets the diff and publish tests (and the CLI's

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // DiffText is the diff as aligned plain text for a terminal, in the manner

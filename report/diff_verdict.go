@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // DiffVerdict is a diff in three lists of phrases: what got significantly

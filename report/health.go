@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"scalebench/analysis"
-	"scalebench/plots"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/plots"
 )
 
 // health is a run's memory and container health: the memory chart of its

@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 // unhealthy is the seed study where a model replica is OOM-killed and

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // limits writes what limited each scale: the requests in service, the

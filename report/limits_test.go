@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestLimitConclusions: each way a scale can be limited gets its own

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/plots"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/results"
 )
 
 // ChartsDir is the folder, relative to the report, holding the charts.

@@ -20,9 +20,9 @@ import (
 	"strings"
 	"sync"
 
-	"scalebench/analysis"
-	"scalebench/plots"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Output file names inside the report folder.

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"scalebench/analysis"
-	"scalebench/analysis/analysistest"
-	"scalebench/plots"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -13,9 +13,9 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"scalebench/analysis"
-	"scalebench/plots"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Folders of a site, relative to its root.

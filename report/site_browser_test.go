@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"scalebench/report"
+	"github.com/scalebench/scalebench/report"
 )
 
 // sitePage is what the test reads from one page of the site.

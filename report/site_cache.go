@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // stampFile records, in a folder of the site, what its pages were rendered

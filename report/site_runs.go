@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"scalebench/analysis"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/results"
 )
 
 // RunRef is a run directory found under a results root, with its run.json.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 // copyRoot copies the diff fixtures into a fresh results root.

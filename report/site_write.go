@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"scalebench/plots"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/plots"
+	"github.com/scalebench/scalebench/results"
 )
 
 // fileWriter writes files under a folder only when their bytes differ from

@@ -7,7 +7,7 @@ package results
 import (
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // SchemaVersion is the version of the files this package writes. Loading a

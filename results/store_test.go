@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 func testRun(id string) *Run {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // A cell is degraded, not ok, when something went away during its load:

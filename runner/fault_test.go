@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestFaults(t *testing.T) {

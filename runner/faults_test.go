@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestSaveErrorStopsRun: the first cell that cannot be saved stops the

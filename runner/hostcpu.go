@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // HostSampler samples the CPU use of the machine that runs the load while

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/load"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
 )
 
 const procStat1 = `cpu  20914 10 4550 72267 505 0 120 20 0 0

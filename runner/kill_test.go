@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 func killMatrix(t *testing.T, target string) *matrix.Matrix {

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Progress shows a suite as it runs. Methods are called from the runner's

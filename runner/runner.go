@@ -14,9 +14,9 @@ import (
 	"net/url"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Scaler changes and reports the replica count of the service under test.

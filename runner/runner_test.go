@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // fakeScaler is a service whose replicas exist only in memory.

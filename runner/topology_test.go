@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"scalebench/load"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
 )
 
 // topoScaler is a fakeScaler that can tell its topology.

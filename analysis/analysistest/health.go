@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Container returns the cell's container of service with the given

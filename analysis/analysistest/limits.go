@@ -1,6 +1,6 @@
 package analysistest
 
-import "scalebench/results"
+import "github.com/scalebench/scalebench/results"
 
 // The models below each exercise one way a scale can be limited, for the
 // tests of the conclusions' branches. All are the seed's matrix and mix.

@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"time"
 
-	"scalebench/dockerctl"
+	"github.com/scalebench/scalebench/dockerctl"
 )
 
 func main() {

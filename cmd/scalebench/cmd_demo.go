@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"scalebench/demo"
-	"scalebench/dockerctl"
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"scalebench/analysis"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 const diffSummary = `Compare two result sets, OLD and NEW, and say which changes are significant.

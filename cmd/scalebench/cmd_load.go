@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"scalebench/load"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // loadFlags are scalebench load's settings.

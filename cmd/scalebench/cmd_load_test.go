@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/demo"
-	"scalebench/load"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestLoadCommand(t *testing.T) {

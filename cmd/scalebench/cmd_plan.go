@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"scalebench/dockerctl"
-	"scalebench/matrix"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // rescaleEstimate is the time plan assumes for one rescale and readiness wait.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"scalebench/report"
+	"github.com/scalebench/scalebench/report"
 )
 
 const publishSummary = `Build a static site in --site from every run directory under ROOT: an index of

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"scalebench/analysis"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 func runReport(ctx context.Context, e *env, args []string) error {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"scalebench/analysis/analysistest"
-	"scalebench/report"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/results"
 )
 
 // writeSeed saves the synthetic seed study as a run directory.

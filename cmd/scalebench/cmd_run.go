@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"scalebench/dockerctl"
-	"scalebench/matrix"
-	"scalebench/results"
-	"scalebench/runner"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/runner"
 )
 
 func runRun(ctx context.Context, e *env, args []string) error {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"scalebench/demo"
+	"github.com/scalebench/scalebench/demo"
 )
 
 // runSUT serves one of the built-in systems under test until interrupted.

@@ -7,7 +7,7 @@ import (
 	"net"
 	"os"
 
-	"scalebench/demo"
+	"github.com/scalebench/scalebench/demo"
 )
 
 // runSUTAPI serves the demo api: environment variables first (as in its

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"scalebench/results"
+	"github.com/scalebench/scalebench/results"
 )
 
 func runVersion(ctx context.Context, e *env, args []string) error {

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"scalebench/analysis"
-	"scalebench/dockerctl"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestDemoConclusions runs `scalebench demo` on the demo's own study,

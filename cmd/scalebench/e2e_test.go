@@ -21,10 +21,10 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 
-	"scalebench/demo"
-	"scalebench/dockerctl"
-	"scalebench/matrix"
-	"scalebench/results"
+	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // e2eStack starts a demo stack under a unique project and returns it with

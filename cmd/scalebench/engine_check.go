@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"scalebench/dockerctl"
-	"scalebench/matrix"
-	"scalebench/runner"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/runner"
 )
 
 // serviceCheck is what plan and run learn from the engine about the

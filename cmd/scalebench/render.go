@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"scalebench/analysis"
+	"github.com/scalebench/scalebench/analysis"
 )
 
 // renderRun renders the report of the run in dir after a suite.

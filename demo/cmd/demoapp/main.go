@@ -1,7 +1,7 @@
 // Command demoapp is scalebench's demo application as a small static binary
 // for FROM scratch images: "demoapp api", "demoapp model" or
 // "demoapp probe <url>", configured by environment variables (see package
-// scalebench/demo). SIGTERM and SIGINT stop it gracefully.
+// github.com/scalebench/scalebench/demo). SIGTERM and SIGINT stop it gracefully.
 package main
 
 import (
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"scalebench/demo"
+	"github.com/scalebench/scalebench/demo"
 )
 
 func main() {
