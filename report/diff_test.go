@@ -340,57 +340,6 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func TestFindCommit(t *testing.T) {
-	runs, problems, err := report.FindRuns(diffRoot)
-	if err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	if len(runs) != 5 || runs[0].Name != "other-20240604T120000Z-3f2d0e1" || runs[4].Name != "diff-20240601T090000Z-3f2c1ab" {
-		t.Fatalf("runs not newest first: %v", names(runs))
-	}
-	tests := []struct {
-		prefix, matrix string
-		want           string
-		note           string
-		err            error
-		errText        string
-	}{
-		{prefix: "9e8d", want: "diff-20240602T120000Z-9e8d7c6"},
-		{prefix: "9E8D7C6B5A4F", want: "diff-20240602T120000Z-9e8d7c6"},
-		{prefix: "3f2c", want: "diff-20240601T120000Z-3f2c1ab", note: "commit 3f2c1ab has 2 runs in " + diffRoot + "; using the newest: diff-20240601T120000Z-3f2c1ab"},
-		{prefix: "3f2", err: report.ErrAmbiguousCommit, errText: "\"3f2\" matches 2 commits in " + diffRoot + "; give more digits:\n" +
-			"  3f2d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70819: other-20240604T120000Z-3f2d0e1\n" +
-			"  3f2c1ab4d5e6f708192a3b4c5d6e7f8091a2b3c4: diff-20240601T120000Z-3f2c1ab, diff-20240601T090000Z-3f2c1ab"},
-		{prefix: "abc123", err: report.ErrNoCommit, errText: "commits there: 3f2d0e1, 5a4b3c2, 9e8d7c6, 3f2c1ab"},
-		{prefix: "", err: report.ErrNoCommit},
-	}
-	for _, tt := range tests {
-		t.Run(tt.prefix, func(t *testing.T) {
-			ref, note, err := report.FindCommit(runs, diffRoot, tt.prefix, tt.matrix)
-			if tt.err != nil {
-				if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.errText) {
-					t.Fatalf("error %v, want %v containing %q", err, tt.err, tt.errText)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ref.Name != tt.want || note != tt.note {
-				t.Errorf("got %s note %q, want %s note %q", ref.Name, note, tt.want, tt.note)
-			}
-		})
-	}
-}
-
-func names(runs []report.RunRef) []string {
-	var out []string
-	for _, r := range runs {
-		out = append(out, r.Name)
-	}
-	return out
-}
-
 // A diff report never lands in a folder holding another page (a run's
 // report), whose charts it would prune; a scalebench report folder is no
 // site either.

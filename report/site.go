@@ -44,7 +44,7 @@ type SiteSummary struct {
 
 // siteRun is one run of the site with what was made of it.
 type siteRun struct {
-	ref   RunRef
+	ref   results.RunRef
 	set   *results.Set
 	study *analysis.Study
 	err   error
@@ -74,7 +74,7 @@ func Publish(root, siteDir string) (*SiteSummary, error) {
 	if err := checkSiteDir(siteDir); err != nil {
 		return nil, err
 	}
-	refs, problems, err := FindRuns(root)
+	refs, problems, err := results.FindRuns(root)
 	if err != nil {
 		return nil, err
 	}
@@ -236,8 +236,8 @@ func writeRunPage(w *fileWriter, r *siteRun) error {
 }
 
 // runLabel names a run by its commit, else its start time.
-func runLabel(r RunRef) string {
-	if s := shortOf(r); s != "" {
+func runLabel(r results.RunRef) string {
+	if s := r.ShortCommit(); s != "" {
 		if r.Run.App.Dirty {
 			return "commit " + s + " (dirty)"
 		}
@@ -296,7 +296,7 @@ func buildTrends(matrix string, runs []*siteRun) (trendCharts, error) {
 		xs = append(xs, x)
 		t := plot.Tick{Value: x}
 		if i%every == 0 || i == len(series)-1 {
-			t.Label = shortOf(r.ref)
+			t.Label = r.ref.ShortCommit()
 			if t.Label == "" {
 				t.Label = r.ref.Run.Started.UTC().Format("01-02 15:04")
 			} else if r.ref.Run.App.Dirty {
@@ -400,7 +400,7 @@ func siteIndex(runs []*siteRun, trends []trendCharts, problems []error) []byte {
 		if !run.Started.IsZero() {
 			started = run.Started.UTC().Format("2006-01-02 15:04")
 		}
-		commit := EscapeName(shortOf(r.ref))
+		commit := EscapeName(r.ref.ShortCommit())
 		if commit == "" {
 			commit = "–"
 		} else if run.App.Dirty {

@@ -104,27 +104,27 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 func diffDirs(e *env, root, old, new string) (string, string, error) {
 	if root == "" {
 		for _, a := range []string{old, new} {
-			if !report.IsRunDir(a) {
+			if !results.IsRunDir(a) {
 				return "", "", fmt.Errorf("%s is not a run directory (it has no %s): give two run directories, or commits with --root RESULTS", a, results.RunFile)
 			}
 		}
 		return old, new, nil
 	}
-	runs, problems, err := report.FindRuns(root)
+	runs, problems, err := results.FindRuns(root)
 	if err != nil {
 		return "", "", err
 	}
 	for _, p := range problems {
 		fmt.Fprintf(e.stderr, "scalebench: diff: skipped %v\n", p)
 	}
-	pick := func(arg, matrix string) (report.RunRef, error) {
-		if report.IsRunDir(arg) {
-			ref, err := report.ReadRunRef(arg)
+	pick := func(arg, matrix string) (results.RunRef, error) {
+		if results.IsRunDir(arg) {
+			ref, err := results.ReadRunRef(arg)
 			return ref, err
 		}
-		ref, note, err := report.FindCommit(runs, root, arg, matrix)
+		ref, note, err := results.FindCommit(runs, root, arg, matrix)
 		if err != nil {
-			if errors.Is(err, report.ErrAmbiguousCommit) {
+			if errors.Is(err, results.ErrAmbiguousCommit) {
 				return ref, usageError{err}
 			}
 			return ref, err
