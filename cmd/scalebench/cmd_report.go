@@ -54,22 +54,11 @@ func renderReport(e *env, dir, out string, th analysis.Thresholds) error {
 	return nil
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("report DIR --out X") and returns the positionals.
+// parseInterspersed parses args into fs and returns the positional
+// arguments; parseFlags takes flags before and after them alike.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil // everything after -- is positional
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
+	return fs.Args(), nil
 }
