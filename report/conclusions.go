@@ -64,14 +64,14 @@ func (w *writer) scaling() {
 		return
 	case 1:
 		s := st.Scales[0]
-		w.add("Only scale %d was measured: capacity %s rps; run more scales to see what scaling buys.", s.Scale, rps(s.Capacity.RPS))
+		w.add("Only scale %d was measured: capacity %s rps; run more scales to see what scaling buys.", s.Scale, RPS(s.Capacity.RPS))
 		return
 	}
 	if st.Linear {
 		var scales, caps []string
 		for _, s := range st.Scales {
 			scales = append(scales, fmt.Sprint(s.Scale))
-			caps = append(caps, rps(s.Capacity.RPS))
+			caps = append(caps, RPS(s.Capacity.RPS))
 		}
 		last := st.Scales[len(st.Scales)-1]
 		w.add("%s scales linearly: %s replicas gave %s rps, %s of linear scaling at %d replicas.",
@@ -92,15 +92,15 @@ func (w *writer) scaling() {
 			if i > 0 {
 				what = "it"
 			}
-			fmt.Fprintf(&b, "raised %s %s→%s rps (%s, 95%% CI %s…%s).", what, rps(s.FromRPS), rps(s.ToRPS),
+			fmt.Fprintf(&b, "raised %s %s→%s rps (%s, 95%% CI %s…%s).", what, RPS(s.FromRPS), RPS(s.ToRPS),
 				signed(s.Gain), signed(s.GainLow), signed(s.GainHigh))
 		case analysis.NoGain:
 			fmt.Fprintf(&b, "gave no significant gain (%s, ~)", signed(s.Gain))
 		case analysis.Small:
 			fmt.Fprintf(&b, "changed peak throughput by only %s (%s→%s rps; significant, but below the %s that counts as a gain)",
-				signed(s.Gain), rps(s.FromRPS), rps(s.ToRPS), pct(w.st.Thresholds.MinGain))
+				signed(s.Gain), RPS(s.FromRPS), RPS(s.ToRPS), pct(w.st.Thresholds.MinGain))
 		case analysis.Lowered:
-			fmt.Fprintf(&b, "lowered peak throughput %s→%s rps (%s)", rps(s.FromRPS), rps(s.ToRPS), signed(s.Gain))
+			fmt.Fprintf(&b, "lowered peak throughput %s→%s rps (%s)", RPS(s.FromRPS), RPS(s.ToRPS), signed(s.Gain))
 		}
 		switch k := s.ToLimit.Kind; {
 		case s.Verdict != analysis.Raised:
@@ -210,7 +210,7 @@ func (w *writer) capText(s analysis.Step, l analysis.Constraint, verdict func(st
 	}
 	fmt.Fprintf(&b, "about %s requests were in service at once %s (%s); %d %s %s could take %s: a concurrency cap of about %.0f in front of %s (a worker, thread or connection pool) holds throughput at %s rps; no container used more than %s of a core",
 		oneDec(l.Cap), at, w.inServiceText(w.st.Scale(s.To).InService), l.Replicas, w.scaled, plural(l.Replicas, "replica"),
-		count(float64(l.Replicas)*l.PerReplica), math.Max(1, math.Round(l.Cap)), w.scaled, rps(l.CapRPS), pct(l.Hottest))
+		count(float64(l.Replicas)*l.PerReplica), math.Max(1, math.Round(l.Cap)), w.scaled, RPS(l.CapRPS), pct(l.Hottest))
 	switch {
 	case l.Service == "":
 		b.WriteString(". The engine did not show which service receives the load, so the cap's holder is unknown.")
@@ -238,7 +238,7 @@ func (w *writer) inServiceText(n analysis.InService) string {
 		if p.X <= 0 {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s %s/s × %s unloaded", rps(p.X), w.esc(p.Endpoint), dur(p.R0)))
+		out = append(out, fmt.Sprintf("%s %s/s × %s unloaded", RPS(p.X), w.esc(p.Endpoint), dur(p.R0)))
 	}
 	return strings.Join(out, ", plus ")
 }
@@ -332,7 +332,7 @@ func (w *writer) usl() {
 	switch {
 	case math.IsInf(u.BestScale, 1) && u.Sigma > 0:
 		w.add("A Universal Scalability Law fit (σ=%.3f, κ=0) finds contention but no coherency cost: throughput approaches %s rps as replicas grow.%s",
-			u.Sigma, rps(u.Lambda/u.Sigma), caveat)
+			u.Sigma, RPS(u.Lambda/u.Sigma), caveat)
 	case math.IsInf(u.BestScale, 1):
 		w.add("A Universal Scalability Law fit finds neither contention nor coherency cost (σ=0, κ=0): throughput grows in proportion to replicas.%s", caveat)
 	default:
@@ -341,7 +341,7 @@ func (w *writer) usl() {
 			where = "beyond the scales tested"
 		}
 		w.add("A Universal Scalability Law fit (σ=%.3f, κ=%.4f) puts the best scale near %.0f replicas (%s) at about %s rps.%s",
-			u.Sigma, u.Kappa, math.Round(u.BestScale), where, rps(u.BestRPS), caveat)
+			u.Sigma, u.Kappa, math.Round(u.BestScale), where, RPS(u.BestRPS), caveat)
 	}
 }
 
@@ -381,9 +381,9 @@ func (w *writer) knees() {
 		// Latency growth of the group's first scale, lowest to highest load.
 		s := g.scales[0]
 		first, last := s.Levels[0], s.Levels[len(s.Levels)-1]
-		flat := rps(lo) + " rps"
-		if rps(lo) != rps(hi) {
-			flat = rps(lo) + "–" + rps(hi) + " rps"
+		flat := RPS(lo) + " rps"
+		if RPS(lo) != RPS(hi) {
+			flat = RPS(lo) + "–" + RPS(hi) + " rps"
 		}
 		growth := fmt.Sprintf("the median response time grows %s and p95 %s from %s to %s %s",
 			factor(s.P50Growth), factor(s.P95Growth), num(first.Load), num(last.Load), u)
@@ -399,10 +399,10 @@ func (w *writer) knees() {
 		case len(s.Levels) < 2:
 		case !s.Saturated:
 			w.add("With scale %d throughput was still rising at %s %s (%s rps): its peak lies beyond the load tested.",
-				s.Scale, num(top.Load), u, rps(top.RPS))
+				s.Scale, num(top.Load), u, RPS(top.RPS))
 		case s.Knee < 0:
 			p := s.PeakLevel()
-			w.add("With scale %d throughput peaks at %s %s (%s rps) and falls beyond it.", s.Scale, num(p.Load), u, rps(p.RPS))
+			w.add("With scale %d throughput peaks at %s %s (%s rps) and falls beyond it.", s.Scale, num(p.Load), u, RPS(p.RPS))
 		}
 	}
 }

@@ -3,12 +3,12 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/internal/outdir"
 	"github.com/scalebench/scalebench/plots"
 )
 
@@ -22,99 +22,6 @@ const (
 // reports and the page above it (a site's index). Empty links are left out.
 type DiffLinks struct {
 	Old, New, Up string
-}
-
-// oldColor draws the old set in the overlay charts: grey, dashed.
-func oldColor() color.Color { return color.NRGBA{0x77, 0x77, 0x77, 0xFF} }
-
-// DiffCharts builds the overlay charts of d: for every scale, throughput
-// against load and p95 against load, the old set dashed grey and the new
-// one in the scale's colour. A chart that cannot be built is named in the
-// errors and left out.
-func DiffCharts(d *analysis.Diff) ([]*plots.Chart, []error) {
-	var out []*plots.Chart
-	var errs []error
-	u := loadUnit(d)
-	axis := u
-	if u == "req/s" {
-		axis = "offered load (req/s)"
-	}
-	for i := range d.Scales {
-		s := d.Scales[i].Scale
-		old, new := studyScale(d.OldStudy, s), studyScale(d.NewStudy, s)
-		var ticks []float64
-		for _, sc := range []*analysis.Scale{old, new} {
-			if sc == nil {
-				continue
-			}
-			for _, lv := range sc.Levels {
-				ticks = appendLoad(ticks, lv.Load)
-			}
-		}
-		c := plots.ScaleColor(i)
-		rpsSpec := plots.LineSpec{
-			File:   fmt.Sprintf("scale-%d-rps.png", s),
-			Title:  fmt.Sprintf("Scale %d: throughput vs %s, old (dashed) and new", s, axis),
-			XLabel: axis, YLabel: "successful req/s (steady state)", XTicks: ticks,
-		}
-		p95Spec := plots.LineSpec{
-			File:   fmt.Sprintf("scale-%d-p95.png", s),
-			Title:  fmt.Sprintf("Scale %d: p95 response time vs %s, old (dashed) and new", s, axis),
-			XLabel: axis, YLabel: "p95 response time (log)", LogY: true, XTicks: ticks,
-		}
-		for _, side := range []struct {
-			name string
-			sc   *analysis.Scale
-			col  color.Color
-			dash bool
-		}{{"old", old, oldColor(), true}, {"new", new, c, false}} {
-			if side.sc == nil {
-				continue
-			}
-			label := fmt.Sprintf("%s: scale %d", side.name, s)
-			r := plots.Line{Name: label, Color: side.col, Dashed: side.dash, Points: true}
-			p := plots.Line{Name: label, Color: side.col, Dashed: side.dash, Points: true}
-			for _, lv := range side.sc.Levels {
-				r.X, r.Y, r.HalfWidth = append(r.X, lv.Load), append(r.Y, lv.RPS), append(r.HalfWidth, lv.RPSHalfWidth)
-				p.X, p.Y = append(p.X, lv.Load), append(p.Y, float64(lv.P95)/1e6)
-			}
-			rpsSpec.Lines = append(rpsSpec.Lines, r)
-			p95Spec.Lines = append(p95Spec.Lines, p)
-		}
-		for _, spec := range []plots.LineSpec{rpsSpec, p95Spec} {
-			ch, err := plots.LineChart(spec)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out = append(out, ch)
-		}
-	}
-	return out, errs
-}
-
-func appendLoad(xs []float64, x float64) []float64 {
-	for i, v := range xs {
-		if v == x {
-			return xs
-		}
-		if v > x {
-			return append(xs[:i], append([]float64{x}, xs[i:]...)...)
-		}
-	}
-	return append(xs, x)
-}
-
-func studyScale(st *analysis.Study, n int) *analysis.Scale {
-	if st == nil {
-		return nil
-	}
-	for i := range st.Scales {
-		if st.Scales[i].Scale == n {
-			return &st.Scales[i]
-		}
-	}
-	return nil
 }
 
 // DiffTitle is a diff page's title.
@@ -247,38 +154,37 @@ func RenderDiff(d *analysis.Diff, outDir string, links DiffLinks) error {
 	if err := checkDiffDir(outDir); err != nil {
 		return err
 	}
-	w := newFileWriter(outDir)
-	if err := renderDiff(w, "", d, links); err != nil {
-		return err
-	}
-	return w.prune(ChartsDir, ".png")
-}
-
-// renderDiff writes the diff report into the folder dir (a slash path, ""
-// for the writer's root).
-func renderDiff(w *fileWriter, dir string, d *analysis.Diff, links DiffLinks) error {
-	charts, errs := DiffCharts(d)
-	for _, err := range errs {
-		d.Warnings = append(d.Warnings, "chart left out: "+err.Error())
-	}
-	md := DiffMarkdown(d, charts, links)
-	page, err := HTMLPage(DiffTitle(d), md)
+	md, page, charts, err := DiffPage(d, links)
 	if err != nil {
 		return err
 	}
-	join := func(name string) string {
-		if dir == "" {
-			return name
-		}
-		return dir + "/" + name
+	w := outdir.New(outDir)
+	if err := w.Charts(ChartsDir, charts); err != nil {
+		return fmt.Errorf("write diff charts into %s: %w", outDir, err)
 	}
-	if err := w.charts(join(ChartsDir), charts); err != nil {
-		return fmt.Errorf("write diff charts into %s: %w", filepath.Join(w.root, filepath.FromSlash(dir)), err)
-	}
-	if err := w.write(join(DiffMarkdownFile), md); err != nil {
+	if err := w.Write(DiffMarkdownFile, md); err != nil {
 		return err
 	}
-	return w.write(join(DiffHTMLFile), page)
+	if err := w.Write(DiffHTMLFile, page); err != nil {
+		return err
+	}
+	return w.Prune(ChartsDir, ".png")
+}
+
+// DiffPage is the diff report of d as Markdown and as an HTML page, with
+// the charts both show (to be written into ChartsDir beside them). Charts
+// that cannot be drawn are left out and named in d's warnings.
+func DiffPage(d *analysis.Diff, links DiffLinks) (md, page []byte, charts []*plots.Chart, err error) {
+	charts, errs := plots.DiffCharts(d)
+	for _, err := range errs {
+		d.Warnings = append(d.Warnings, "chart left out: "+err.Error())
+	}
+	md = DiffMarkdown(d, charts, links)
+	page, err = HTMLPage(DiffTitle(d), md)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return md, page, charts, nil
 }
 
 // checkDiffDir refuses a folder with an index.html that is not a diff

@@ -13,7 +13,9 @@ import (
 
 	"github.com/scalebench/scalebench/analysis"
 	"github.com/scalebench/scalebench/analysis/analysistest"
+	"github.com/scalebench/scalebench/internal/outdir/outdirtest"
 	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/plots"
 	"github.com/scalebench/scalebench/report"
 	"github.com/scalebench/scalebench/results"
 )
@@ -208,7 +210,7 @@ func TestDiffGolden(t *testing.T) {
 				}
 			}
 			golden(t, "diff-golden/"+tt.name+".txt", text)
-			charts, errs := report.DiffCharts(d)
+			charts, errs := plots.DiffCharts(d)
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
@@ -276,7 +278,7 @@ func TestRenderDiffIdempotent(t *testing.T) {
 	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stale chart still there (%v)", err)
 	}
-	before := snapshot(t, out)
+	before := outdirtest.Snapshot(t, out)
 	for _, want := range []string{report.DiffHTMLFile, report.DiffMarkdownFile, "charts/scale-1-rps.png", "charts/scale-1-p95.png", "charts/scale-3-rps.png", "charts/scale-3-p95.png"} {
 		if _, ok := before[want]; !ok {
 			t.Errorf("%s not written (files: %v)", want, keys(before))
@@ -291,45 +293,14 @@ func TestRenderDiffIdempotent(t *testing.T) {
 	if err := report.RenderDiff(analysis.Compare(readFixture(t, "diff-20240601T120000Z-3f2c1ab"), readFixture(t, "diff-20240602T120000Z-9e8d7c6")), out, report.DiffLinks{}); err != nil {
 		t.Fatal(err)
 	}
-	for rel, f := range snapshot(t, out) {
-		if !f.mod.Equal(past.Truncate(time.Second)) && !f.mod.Equal(past) {
+	for rel, f := range outdirtest.Snapshot(t, out) {
+		if !f.Mod.Equal(past.Truncate(time.Second)) && !f.Mod.Equal(past) {
 			t.Errorf("%s was rewritten by an identical rendering", rel)
 		}
-		if !bytes.Equal(f.data, before[rel].data) {
+		if !bytes.Equal(f.Data, before[rel].Data) {
 			t.Errorf("%s changed between two renderings of the same diff", rel)
 		}
 	}
-}
-
-type fileState struct {
-	data []byte
-	mod  time.Time
-}
-
-// snapshot reads every file under dir, by slash path.
-func snapshot(t *testing.T, dir string) map[string]fileState {
-	t.Helper()
-	out := map[string]fileState{}
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		out[filepath.ToSlash(rel)] = fileState{data: b, mod: info.ModTime()}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func keys[V any](m map[string]V) []string {
@@ -341,22 +312,18 @@ func keys[V any](m map[string]V) []string {
 }
 
 // A diff report never lands in a folder holding another page (a run's
-// report), whose charts it would prune; a scalebench report folder is no
-// site either.
+// report), whose charts it would prune.
 func TestOutputFoldersOfOthersAreRefused(t *testing.T) {
 	dir := t.TempDir()
 	if err := report.Render(readFixture(t, "diff-20240601T120000Z-3f2c1ab"), dir); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, dir)
+	before := outdirtest.Snapshot(t, dir)
 	d := analysis.Compare(readFixture(t, "diff-20240601T120000Z-3f2c1ab"), readFixture(t, "diff-20240602T120000Z-9e8d7c6"))
 	if err := report.RenderDiff(d, dir, report.DiffLinks{}); err == nil || !strings.Contains(err.Error(), "not a diff report") {
 		t.Errorf("RenderDiff into a report folder: error %v, want a refusal", err)
 	}
-	if _, err := report.Publish(diffRoot, dir); err == nil || !strings.Contains(err.Error(), "holds no scalebench site") {
-		t.Errorf("Publish into a report folder: error %v, want a refusal", err)
-	}
-	if after := snapshot(t, dir); len(after) != len(before) {
+	if after := outdirtest.Snapshot(t, dir); len(after) != len(before) {
 		t.Errorf("the report folder changed: %d files, was %d", len(after), len(before))
 	}
 }

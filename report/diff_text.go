@@ -127,8 +127,8 @@ func scaleRows(d *analysis.Diff) [][]string {
 		p := &s.Peak
 		rows = append(rows, []string{
 			fmt.Sprint(s.Scale),
-			fmt.Sprintf("%s @ %s", rps(p.Old), num(s.PeakLoadOld)),
-			fmt.Sprintf("%s @ %s", rps(p.New), num(s.PeakLoadNew)),
+			fmt.Sprintf("%s @ %s", RPS(p.Old), num(s.PeakLoadOld)),
+			fmt.Sprintf("%s @ %s", RPS(p.New), num(s.PeakLoadNew)),
 			vsText(p),
 			"(" + testText(p) + ")" + mark(p),
 			kneeText(s.KneeOld, s.SaturatedOld) + " → " + kneeText(s.KneeNew, s.SaturatedNew),

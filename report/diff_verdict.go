@@ -71,7 +71,7 @@ func Verdict(d *analysis.Diff) DiffVerdict {
 			continue
 		}
 		p := &s.Peak
-		phrase := fmt.Sprintf("peak throughput at scale %d (%s → %s rps, %s)", s.Scale, rps(p.Old), rps(p.New), deltaText(p))
+		phrase := fmt.Sprintf("peak throughput at scale %d (%s → %s rps, %s)", s.Scale, RPS(p.Old), RPS(p.New), deltaText(p))
 		switch {
 		case p.Worse():
 			v.Worse = append(v.Worse, phrase)
@@ -176,7 +176,7 @@ func metricTitle(m analysis.Metric) string {
 func valueText(m analysis.Metric, x float64) string {
 	switch m {
 	case analysis.MetricRPS, analysis.MetricPeak:
-		return rps(x)
+		return RPS(x)
 	case analysis.MetricFailures:
 		return pct(x)
 	}

@@ -103,8 +103,9 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// rps formats a throughput in requests per second.
-func rps(x float64) string {
+// RPS formats a throughput in requests per second as the reports do:
+// "123", "12.3", "0.05".
+func RPS(x float64) string {
 	switch {
 	case x >= 100:
 		return strconv.FormatFloat(x, 'f', 0, 64)

@@ -45,7 +45,7 @@ func (m *md) limits() {
 			hot = fmt.Sprintf("%s %s", EscapeName(l.HottestService), coresText(l.Hottest))
 		}
 		m.line("| %d | %s | %s (%s…%s) | %s | %s | %s | %s |", s.Scale, m.limitName(l), oneDec(s.InService.N), oneDec(s.InService.Low),
-			oneDec(s.InService.High), count(float64(s.Scale)*l.PerReplica), rps(s.Bounds.Throughput), host, hot)
+			oneDec(s.InService.High), count(float64(s.Scale)*l.PerReplica), RPS(s.Bounds.Throughput), host, hot)
 	}
 	m.line("")
 	m.line("*could take*: the replicas of %s times the most requests one replica was seen to serve at once (at least 1). Fewer requests in service than that, with CPU to spare, means a cap in front of %s.",
@@ -59,13 +59,13 @@ func (m *md) limits() {
 			if sb.Bound > 10*b.Throughput && sb.Service != s.Limit.Service {
 				continue // far from mattering: left out to keep the table short
 			}
-			m.line("| %d | CPU of %s | %s | %s | %s | %s |", s.Scale, EscapeName(sb.Service), dur(sb.Demand), coresText(sb.Cores), boundText(sb.Bound), rps(b.Throughput))
+			m.line("| %d | CPU of %s | %s | %s | %s | %s |", s.Scale, EscapeName(sb.Service), dur(sb.Demand), coresText(sb.Cores), boundText(sb.Bound), RPS(b.Throughput))
 		}
 		if b.Host > 0 {
-			m.line("| %d | the host's CPU (project + generator) | – | %s | %s | %s |", s.Scale, coresText(st.Cores), boundText(b.Host), rps(b.Throughput))
+			m.line("| %d | the host's CPU (project + generator) | – | %s | %s | %s |", s.Scale, coresText(st.Cores), boundText(b.Host), RPS(b.Throughput))
 		}
 		if b.Concurrency > 0 {
-			m.line("| %d | concurrency: %s in service ÷ R0 %s | – | – | %s | %s |", s.Scale, oneDec(s.InService.N), dur(b.R0), boundText(b.Concurrency), rps(b.Throughput))
+			m.line("| %d | concurrency: %s in service ÷ R0 %s | – | – | %s | %s |", s.Scale, oneDec(s.InService.N), dur(b.R0), boundText(b.Concurrency), RPS(b.Throughput))
 		}
 	}
 	m.line("")
@@ -114,5 +114,5 @@ func boundText(x float64) string {
 	if math.IsInf(x, 1) || x <= 0 {
 		return "none"
 	}
-	return rps(x)
+	return RPS(x)
 }

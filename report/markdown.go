@@ -162,7 +162,7 @@ func (m *md) summary() {
 					fmt.Fprintf(&row, " %s |", m.missing(run.Name, scale, load))
 					continue
 				}
-				fmt.Fprintf(&row, " **%s** · %s · %s · %s%s |", rps(lv.RPS), dur(lv.P50), dur(lv.P95), pct(lv.FailRate), m.marks(lv))
+				fmt.Fprintf(&row, " **%s** · %s · %s · %s%s |", RPS(lv.RPS), dur(lv.P50), dur(lv.P95), pct(lv.FailRate), m.marks(lv))
 			}
 			m.line("%s", row.String())
 		}
@@ -224,8 +224,8 @@ func (m *md) levels(run *analysis.Run) {
 			if lv == nil {
 				continue
 			}
-			m.line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d %s | %s |", scale, num(load), rps(lv.RPS), rps(lv.RPSHalfWidth),
-				rps(lv.AllRPS), dur(lv.P50), dur(lv.P95), dur(lv.P99), dur(lv.Max), pct(lv.FailRate), len(lv.Samples), lv.SampleKind, m.note(lv))
+			m.line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d %s | %s |", scale, num(load), RPS(lv.RPS), RPS(lv.RPSHalfWidth),
+				RPS(lv.AllRPS), dur(lv.P50), dur(lv.P95), dur(lv.P99), dur(lv.Max), pct(lv.FailRate), len(lv.Samples), lv.SampleKind, m.note(lv))
 		}
 	}
 	m.line("")
@@ -284,8 +284,8 @@ func (m *md) scaling() {
 		for _, r := range p.Runs {
 			runs = append(runs, EscapeName(m.runTitle(r)))
 		}
-		m.line("| %d | %s | %s | %s | %s %s (%s) | %s | %s | %s | %s | %s | %s |", s.Scale, rps(s.Capacity.RPS), rps(s.Capacity.HalfWidth),
-			rps(p.RPS), num(p.Load), u, strings.Join(runs, ", "), factor(s.Speedup), pct(s.Efficiency), knee,
+		m.line("| %d | %s | %s | %s | %s %s (%s) | %s | %s | %s | %s | %s | %s |", s.Scale, RPS(s.Capacity.RPS), RPS(s.Capacity.HalfWidth),
+			RPS(p.RPS), num(p.Load), u, strings.Join(runs, ", "), factor(s.Speedup), pct(s.Efficiency), knee,
 			factor(s.P50Growth), factor(s.P95Growth), busy)
 	}
 	m.line("")
@@ -298,7 +298,7 @@ func (m *md) scaling() {
 				sig += " ~"
 			}
 			bn := m.limitName(s.ToLimit)
-			m.line("| %d→%d | %s→%s | %s | %s…%s | %s, %d vs %d %s | %s | %s |", s.From, s.To, rps(s.FromRPS), rps(s.ToRPS),
+			m.line("| %d→%d | %s→%s | %s | %s…%s | %s, %d vs %d %s | %s | %s |", s.From, s.To, RPS(s.FromRPS), RPS(s.ToRPS),
 				signed(s.Gain), signed(s.GainLow), signed(s.GainHigh), sig, s.NFrom, s.NTo, s.Samples, s.Verdict, bn)
 		}
 		m.line("")
@@ -306,10 +306,10 @@ func (m *md) scaling() {
 	if u := st.USL; u != nil {
 		best := "none (κ=0)"
 		if u.BestScale < 1e9 {
-			best = fmt.Sprintf("%.1f replicas, %s rps", u.BestScale, rps(u.BestRPS))
+			best = fmt.Sprintf("%.1f replicas, %s rps", u.BestScale, RPS(u.BestRPS))
 		}
 		m.line("Universal Scalability Law: X(N) = λN / (1 + σ(N−1) + κN(N−1)) with λ=%s rps, σ=%.4f, κ=%.5f; predicted best %s; RMS relative residual %s over %d scales%s.",
-			rps(u.Lambda), u.Sigma, u.Kappa, best, pct(u.RMSRel), u.Points, map[bool]string{true: " (indicative only)", false: ""}[u.Indicative])
+			RPS(u.Lambda), u.Sigma, u.Kappa, best, pct(u.RMSRel), u.Points, map[bool]string{true: " (indicative only)", false: ""}[u.Indicative])
 		m.line("")
 	}
 	m.limits()
@@ -403,7 +403,7 @@ func (m *md) scale(run *analysis.Run, scale int) {
 func (m *md) statsRow(level, name string, s results.Stats) {
 	l := s.Latency
 	m.line("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |", level, name, s.Requests, s.Failures,
-		dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.Max), rps(s.RPS))
+		dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.Max), RPS(s.RPS))
 }
 
 // errors lists the cells' error groups and cell errors; all their text

@@ -2,23 +2,21 @@
 // are plain sentences with their numbers, index.html (the same Markdown
 // through goldmark with embedded CSS), and the charts beside them, in one
 // self-contained folder that works from file:// and any static host. It
-// also writes diff reports of two result sets (DiffText, RenderDiff) and the
-// static site of every run under a results root (Publish).
+// also writes diff reports of two result sets (DiffText, RenderDiff, and
+// DiffPage for package site, which publishes every run).
 //
 // It is a pure function of saved results: it must not run load, touch
-// Docker or decide numbers (that is package analysis). Text that came from
-// the target is escaped and never passed through as HTML.
+// Docker, decide numbers (that is package analysis) or draw charts (that is
+// package plots). Text that came from the target is escaped and never
+// passed through as HTML.
 package report
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/scalebench/scalebench/analysis"
 	"github.com/scalebench/scalebench/plots"
@@ -93,33 +91,12 @@ func removeCharts(dir string) error {
 	return nil
 }
 
-// renderCharts writes the charts into dir, one worker per CPU.
+// renderCharts writes the charts into dir.
 func renderCharts(charts []*plots.Chart, dir string) error {
-	return eachChart(charts, func(c *plots.Chart) error { return c.WriteFile(dir) })
-}
-
-// eachChart runs do on every chart, one worker per CPU, and joins the
-// errors. Rendering a PNG is the slow part of a report.
-func eachChart(charts []*plots.Chart, do func(*plots.Chart) error) error {
-	work := make(chan *plots.Chart)
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(charts))) {
-		wg.Go(func() {
-			for c := range work {
-				if err := do(c); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, c := range charts {
-		work <- c
-	}
-	close(work)
-	wg.Wait()
-	return errors.Join(errs...)
+	return plots.RenderAll(charts, func(c *plots.Chart, png []byte) error {
+		if err := os.WriteFile(filepath.Join(dir, c.File), png, 0o644); err != nil {
+			return fmt.Errorf("write chart: %w", err)
+		}
+		return nil
+	})
 }

@@ -1,24 +1,28 @@
-package report_test
+package site_test
 
 import (
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/scalebench/scalebench/internal/browsertest"
 	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/site"
 )
 
-// sitePage is what the test reads from one page of the site.
+// sitePage is what the test reads from one page of the siteDir.
 type sitePage struct {
-	Title  string      `json:"title"`
-	Images []pageImage `json:"images"`
-	Links  []string    `json:"links"`
-	H1     string      `json:"h1"`
+	Title  string              `json:"title"`
+	Images []browsertest.Image `json:"images"`
+	Links  []string            `json:"links"`
+	H1     string              `json:"h1"`
 }
 
 const sitePageJS = `(async () => {
@@ -33,23 +37,23 @@ const sitePageJS = `(async () => {
   };
 })()`
 
-// TestSiteInChromium publishes the fixture runs and walks the site from
+// TestSiteInChromium publishes the fixture runs and walks the siteDir from
 // file:// in headless Chromium, starting at index.html: every page opens,
 // every image loads, every link is relative and leads to a page that does,
 // and nothing is logged as an error. Screenshots of the index, a run and a
 // diff are kept in testdata/artifacts/.
 func TestSiteInChromium(t *testing.T) {
-	browser := chromium(t)
-	site := filepath.Join(t.TempDir(), "site")
-	if _, err := report.Publish(copyRoot(t), site); err != nil {
+	browser := browsertest.Chromium(t)
+	siteDir := filepath.Join(t.TempDir(), "site")
+	if _, err := site.Publish(copyRoot(t), siteDir); err != nil {
 		t.Fatal(err)
 	}
-	index, err := filepath.Abs(filepath.Join(site, report.HTMLFile))
+	index, err := filepath.Abs(filepath.Join(siteDir, report.HTMLFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	bctx, problems := browserTab(t, browser, 3*time.Minute)
+	bctx, problems := browsertest.Tab(t, browser, 3*time.Minute)
 
 	start := (&url.URL{Scheme: "file", Path: index}).String()
 	queue, seen := []string{start}, map[string]bool{start: true}
@@ -66,7 +70,7 @@ func TestSiteInChromium(t *testing.T) {
 			t.Errorf("read %s: %v", page, err)
 			continue
 		}
-		rel := strings.TrimPrefix(page, (&url.URL{Scheme: "file", Path: site}).String()+"/")
+		rel := strings.TrimPrefix(page, (&url.URL{Scheme: "file", Path: siteDir}).String()+"/")
 		pages[rel] = facts
 		if facts.Title == "" || facts.H1 == "" {
 			t.Errorf("%s has no title or heading: did it open? (%+v)", rel, facts)
@@ -88,7 +92,7 @@ func TestSiteInChromium(t *testing.T) {
 			}
 			target := base.ResolveReference(u)
 			target.Fragment = ""
-			if !strings.HasPrefix(target.Path, site+"/") {
+			if !strings.HasPrefix(target.Path, siteDir+"/") {
 				t.Errorf("%s links to %q, outside the site", rel, href)
 				continue
 			}
@@ -107,13 +111,13 @@ func TestSiteInChromium(t *testing.T) {
 			if err != nil {
 				t.Fatalf("screenshot of %s: %v", rel, err)
 			}
-			keep(t, "site-"+strings.NewReplacer("/", "-", ".html", ".jpg").Replace(rel), shot)
+			browsertest.Keep(t, "site-"+strings.NewReplacer("/", "-", ".html", ".jpg").Replace(rel), shot)
 		}
 	}
 
 	// 1 index, 5 run reports, 3 diffs.
 	if len(pages) != 9 {
-		t.Errorf("walked %d pages, want 9: %v", len(pages), keys(pages))
+		t.Errorf("walked %d pages, want 9: %v", len(pages), slices.Sorted(maps.Keys(pages)))
 	}
 	if idx := pages["index.html"]; len(idx.Images) != 2 {
 		t.Errorf("index shows %d images, want the 2 trend charts", len(idx.Images))

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/scalebench/scalebench/report"
+	"github.com/scalebench/scalebench/site"
 )
 
 const publishSummary = `Build a static site in --site from every run directory under ROOT: an index of
@@ -17,7 +17,7 @@ host. Re-running changes only the files whose content changed.`
 
 func runPublish(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "publish", "ROOT", publishSummary)
-	site := fs.String("site", "site", "write the site into this `folder` (new, empty, or an earlier site)")
+	siteDir := fs.String("site", "site", "write the site into this `folder` (new, empty, or an earlier site)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -26,12 +26,12 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageError{fmt.Errorf("publish takes one results root (the folder holding the run directories), got %d arguments", len(pos))}
 	}
-	if *site == "" {
+	if *siteDir == "" {
 		return usageError{fmt.Errorf("--site is empty: name the folder to write the site into")}
 	}
-	sum, err := report.Publish(pos[0], *site)
+	sum, err := site.Publish(pos[0], *siteDir)
 	if err != nil {
-		return fmt.Errorf("publish %s into %s: %w", pos[0], *site, err)
+		return fmt.Errorf("publish %s into %s: %w", pos[0], *siteDir, err)
 	}
 	for _, p := range sum.Problems {
 		fmt.Fprintf(e.stderr, "scalebench: publish: %v\n", p)
