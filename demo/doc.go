@@ -1,10 +1,8 @@
-// Package demo owns scalebench's built-in systems under test and the Docker
+// Package demo owns scalebench's built-in system under test and the Docker
 // stack that runs the demo application. It must not run load, decide what
 // results mean, or touch any container, network or image it did not label
-// scalebench.demo=1.
-//
-// It also holds the echo target (Echo, ServeEcho) that the load engine's
-// tests and benchmarks run against.
+// scalebench.demo=1. (The echo target of the load engine's tests is package
+// internal/echo.)
 //
 // The demo application is shaped like the seed study's ML serving stack (a
 // Flask api behind gunicorn sync workers, a Redis queue, model workers): an

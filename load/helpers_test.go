@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/internal/echo"
 	"github.com/scalebench/scalebench/matrix"
 	"github.com/scalebench/scalebench/results"
 )
 
 // echoServer starts the echo target on a local test server.
-func echoServer(t testing.TB) (*httptest.Server, *demo.Echo) {
+func echoServer(t testing.TB) (*httptest.Server, *echo.Server) {
 	t.Helper()
-	e := &demo.Echo{}
+	e := &echo.Server{}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv, e

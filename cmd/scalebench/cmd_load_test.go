@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/internal/echo"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 )
 
 func TestLoadCommand(t *testing.T) {
-	srv := httptest.NewServer(&demo.Echo{})
+	srv := httptest.NewServer(&echo.Server{})
 	defer srv.Close()
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "cell.json")
@@ -78,7 +78,7 @@ func TestLoadCommand(t *testing.T) {
 }
 
 func TestLoadCommandErrors(t *testing.T) {
-	srv := httptest.NewServer(&demo.Echo{})
+	srv := httptest.NewServer(&echo.Server{})
 	defer srv.Close()
 	cases := []struct {
 		name string
@@ -104,7 +104,7 @@ func TestLoadCommandErrors(t *testing.T) {
 }
 
 func TestLoadCommandAbort(t *testing.T) {
-	srv := httptest.NewServer(&demo.Echo{})
+	srv := httptest.NewServer(&echo.Server{})
 	defer srv.Close()
 	jsonPath := filepath.Join(t.TempDir(), "cell.json")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -127,7 +127,7 @@ func TestLoadCommandAbort(t *testing.T) {
 }
 
 func TestLoadCommandScenario(t *testing.T) {
-	srv := httptest.NewServer(&demo.Echo{})
+	srv := httptest.NewServer(&echo.Server{})
 	defer srv.Close()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "dog.jpeg"), []byte("\xff\xd8 jpeg"), 0o644); err != nil {

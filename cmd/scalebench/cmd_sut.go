@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/internal/echo"
 )
 
 // runSUT serves one of the built-in systems under test until interrupted.
@@ -35,7 +35,7 @@ func runSUTEcho(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("sut echo: unexpected argument %q", fs.Arg(0))}
 	}
-	return demo.ServeEcho(ctx, *addr, func(a net.Addr) {
+	return echo.Serve(ctx, *addr, func(a net.Addr) {
 		fmt.Fprintf(e.stdout, "echo target listening on http://%s/\n", a)
 	})
 }

@@ -1,4 +1,4 @@
-package demo
+package echo
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 func TestEchoRoutes(t *testing.T) {
-	e := &Echo{}
+	e := &Server{}
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	cases := []struct {
@@ -68,7 +68,7 @@ func TestEchoRoutes(t *testing.T) {
 }
 
 func TestEchoStallHoldsOtherRequests(t *testing.T) {
-	srv := httptest.NewServer(&Echo{})
+	srv := httptest.NewServer(&Server{})
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/stall?ms=300")
 	if err != nil {
@@ -96,7 +96,7 @@ func TestServeEchoCountsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrCh := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- ServeEcho(ctx, "127.0.0.1:0", func(a net.Addr) { addrCh <- a }) }()
+	go func() { done <- Serve(ctx, "127.0.0.1:0", func(a net.Addr) { addrCh <- a }) }()
 	addr := <-addrCh
 	for i := 0; i < 3; i++ {
 		resp, err := http.Get("http://" + addr.String() + "/")
@@ -118,12 +118,12 @@ func TestServeEchoCountsAndStops(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("ServeEcho after cancel: %v", err)
+			t.Errorf("Serve after cancel: %v", err)
 		}
 	case <-time.After(6 * time.Second):
-		t.Fatal("ServeEcho did not return after its context was cancelled")
+		t.Fatal("Serve did not return after its context was cancelled")
 	}
-	if err := ServeEcho(context.Background(), addr.String()+"x", nil); err == nil {
-		t.Error("ServeEcho on a bad address: no error")
+	if err := Serve(context.Background(), addr.String()+"x", nil); err == nil {
+		t.Error("Serve on a bad address: no error")
 	}
 }

@@ -1,7 +1,8 @@
-package demo
-
-// This file is the echo target: a minimal system under test for the load
-// engine's tests and benchmarks (scalebench sut echo).
+// Package echo is the echo target: a minimal system under test for the
+// load engine's tests and benchmarks, and for `scalebench sut echo`, which
+// the bench scripts load. It is no part of the demo application and must
+// not grow features a load test does not need.
+package echo
 
 import (
 	"context"
@@ -18,13 +19,13 @@ import (
 // Limits on what one echo request may ask for, so a typo cannot tie the
 // target up for an hour or fill memory.
 const (
-	// MaxEchoDelay bounds /delay?ms= and /stall?ms=.
-	MaxEchoDelay = 60 * time.Second
-	// MaxEchoBytes bounds /bytes?n=.
-	MaxEchoBytes = 64 << 20
+	// MaxDelay bounds /delay?ms= and /stall?ms=.
+	MaxDelay = 60 * time.Second
+	// MaxBytes bounds /bytes?n=.
+	MaxBytes = 64 << 20
 )
 
-// Echo is a minimal HTTP target for load tests and benchmarks. Its routes:
+// Server is a minimal HTTP target for load tests and benchmarks. Its routes:
 //
 //	/                 200 "ok\n" at once
 //	/delay?ms=N       200 after N milliseconds
@@ -36,9 +37,9 @@ const (
 //	/count            the number of requests served so far (JSON), itself
 //	                  not counted
 //
-// Any route also takes ?stall=N to stall the target as /stall does. Echo is
+// Any route also takes ?stall=N to stall the target as /stall does. Server is
 // safe for concurrent use; its zero value is ready.
-type Echo struct {
+type Server struct {
 	requests   atomic.Int64
 	stallUntil atomic.Int64 // unix nanoseconds; 0: no stall
 }
@@ -50,10 +51,10 @@ var (
 )
 
 // Requests returns the number of requests served so far, /count excluded.
-func (e *Echo) Requests() int64 { return e.requests.Load() }
+func (e *Server) Requests() int64 { return e.requests.Load() }
 
-// ServeHTTP answers one request; see Echo for the routes.
-func (e *Echo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers one request; see Server for the routes.
+func (e *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/count" {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, "{\"requests\":%d}\n", e.requests.Load())
@@ -98,8 +99,8 @@ func (e *Echo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "status %d\n", code)
 	case "/bytes":
 		n, _, err := intParam(r, "n")
-		if err != nil || n < 0 || n > MaxEchoBytes {
-			http.Error(w, fmt.Sprintf("write /bytes?n=N with N from 0 to %d", MaxEchoBytes), http.StatusBadRequest)
+		if err != nil || n < 0 || n > MaxBytes {
+			http.Error(w, fmt.Sprintf("write /bytes?n=N with N from 0 to %d", MaxBytes), http.StatusBadRequest)
 			return
 		}
 		writeBytes(w, n)
@@ -128,19 +129,19 @@ func (e *Echo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Stall makes every request that arrives in the next d wait until d has
 // passed, as a process-wide pause would.
-func (e *Echo) Stall(d time.Duration) {
+func (e *Server) Stall(d time.Duration) {
 	e.stallUntil.Store(time.Now().Add(d).UnixNano())
 }
 
-// ServeEcho serves an Echo on addr until ctx is done, then shuts down
+// Serve serves a Server on addr until ctx is done, then shuts down
 // gracefully within 5 s. listening, when not nil, is called with the bound
 // address once the listener is open (addr may use port 0).
-func ServeEcho(ctx context.Context, addr string, listening func(net.Addr)) error {
+func Serve(ctx context.Context, addr string, listening func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("echo target: listen on %s: %w (choose a free port with --addr)", addr, err)
 	}
-	srv := &http.Server{Handler: &Echo{}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: &Server{}, ReadHeaderTimeout: 10 * time.Second}
 	if listening != nil {
 		listening(ln.Addr())
 	}
@@ -173,7 +174,7 @@ func intParam(r *http.Request, name string) (int64, bool, error) {
 
 func clampDelay(ms int64) time.Duration {
 	d := time.Duration(ms) * time.Millisecond
-	return max(0, min(d, MaxEchoDelay))
+	return max(0, min(d, MaxDelay))
 }
 
 func sleep(ctx context.Context, d time.Duration) {
