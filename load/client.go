@@ -62,6 +62,9 @@ type trackedConn struct {
 	net.Conn
 	t    *tracker
 	once sync.Once
+	// deadline is the one armed on the connection for reads and writes
+	// (see armDeadline); only the goroutine holding the connection uses it.
+	deadline time.Time
 }
 
 func (c *trackedConn) Close() error {
@@ -121,7 +124,8 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
 			return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
 		},
-		Name: "scalebench",
+		Name:      "scalebench",
+		Transport: transport{},
 		// Send paths and header names exactly as the scenario writes them.
 		DisablePathNormalizing:        true,
 		DisableHeaderNamesNormalizing: true,

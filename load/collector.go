@@ -187,11 +187,45 @@ func latencyOf(h *hdrhistogram.Histogram, mean time.Duration) results.Latency {
 	}
 }
 
-// second accumulates the samples that completed in one second.
+// second accumulates the samples that completed in one second: each
+// sample is recorded once, here, and the second is merged into the
+// endpoint's whole-run and steady-state windows when it closes. Recording
+// into one histogram instead of three keeps the collector's memory traffic
+// per request down (histograms are large, and the cores evict them between
+// drains).
 type second struct {
 	t     int
 	users int // -1 until sampled
-	eps   []*window
+	// eps holds the samples that ended at or after the steady start; pre,
+	// nil until needed, those that ended before it (only seconds that start
+	// before the steady start have any).
+	eps []*window
+	pre []*window
+}
+
+// windowsOf returns s's windows for a sample that ended at end.
+func (c *collector) windowsOf(s *second, end time.Duration) []*window {
+	if end >= c.steadyStart {
+		return s.eps
+	}
+	return c.preOf(s)
+}
+
+// preOf returns s's windows for samples that ended before the steady start.
+func (c *collector) preOf(s *second) []*window {
+	if s.pre == nil {
+		s.pre = c.newWindows()
+	}
+	return s.pre
+}
+
+// newWindows returns one empty window per endpoint.
+func (c *collector) newWindows() []*window {
+	ws := make([]*window, len(c.eps))
+	for i := range ws {
+		ws[i] = newWindow(c.digits)
+	}
+	return ws
 }
 
 type errKey struct {
@@ -311,12 +345,8 @@ func (c *collector) drain() {
 }
 
 func (c *collector) add(s *sample) {
-	sec := int(s.end / time.Second)
-	c.at(max(sec, c.nextSec)).eps[s.ep].add(s)
-	c.total[s.ep].add(s)
-	if s.end >= c.steadyStart {
-		c.steady[s.ep].add(s)
-	}
+	sec := c.at(max(int(s.end/time.Second), c.nextSec))
+	c.windowsOf(sec, s.end)[s.ep].add(s)
 	if s.late {
 		c.late++
 	}
@@ -345,10 +375,7 @@ func (c *collector) at(t int) *second {
 		if n := len(c.free); n > 0 {
 			s, c.free = c.free[n-1], c.free[:n-1]
 		} else {
-			s = &second{}
-			for range c.eps {
-				s.eps = append(s.eps, newWindow(c.digits))
-			}
+			s = &second{eps: c.newWindows()}
 		}
 		s.t = c.nextSec + len(c.open)
 		s.users = -1
@@ -369,6 +396,7 @@ func (c *collector) closeSecond(length time.Duration) {
 			s.users = c.series[n-1].Users
 		}
 	}
+	c.fold(s)
 	tot := c.scratch
 	tot.reset()
 	out := results.Second{T: s.t, Users: s.users, Endpoints: make(map[string]results.SecondEndpoint, len(c.eps))}
@@ -430,6 +458,24 @@ func (c *collector) closeSecond(length time.Duration) {
 	c.free = append(c.free, s)
 }
 
+// fold merges closing second s into the whole-run and steady-state
+// windows, and its samples from before the steady start into its own
+// windows, which then hold every sample of the second.
+func (c *collector) fold(s *second) {
+	for i, w := range s.eps {
+		if w.requests > 0 {
+			c.steady[i].merge(w)
+		}
+		if s.pre != nil && s.pre[i].requests > 0 {
+			w.merge(s.pre[i])
+			s.pre[i].reset()
+		}
+		if w.requests > 0 {
+			c.total[i].merge(w)
+		}
+	}
+}
+
 // finish drains what is left and closes every second up to elapsed. A
 // last, partial second shorter than minTail is folded into the one before,
 // so a run of 10.001 s has ten seconds, not eleven.
@@ -449,6 +495,10 @@ func (c *collector) finish(elapsed time.Duration) {
 	for _, s := range c.open[1:] {
 		for i, w := range s.eps {
 			last.eps[i].merge(w)
+			w.reset()
+		}
+		for i, w := range s.pre {
+			c.preOf(last)[i].merge(w)
 			w.reset()
 		}
 		c.free = append(c.free, s)

@@ -91,10 +91,13 @@ type Interval struct {
 type IntervalEndpoint struct {
 	Name, Method string
 	Histogram    *hdrhistogram.Histogram
-	Requests     int64
-	Failures     int64
-	Bytes        int64
-	LatencySum   time.Duration
+	// OK holds the second's successful requests alone (the series'
+	// percentiles are of these); nil when none succeeded.
+	OK         *hdrhistogram.Histogram
+	Requests   int64
+	Failures   int64
+	Bytes      int64
+	LatencySum time.Duration
 }
 
 // Run runs the load until Cell.Duration has passed or ctx is done, and

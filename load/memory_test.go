@@ -100,6 +100,7 @@ func TestRecordingGeometry(t *testing.T) {
 			c.interval = func(iv Interval) { got = append(got, iv) }
 			c.add(&sample{end: 10 * time.Millisecond, latency: 50 * time.Millisecond, ep: 0})
 			c.add(&sample{end: 20 * time.Millisecond, latency: 5 * time.Millisecond, ep: 0, class: classRefused})
+			c.closeSecond(time.Second)
 			for i, w := range c.total {
 				if i > 0 && (w.hist != nil || w.fail != nil) {
 					t.Fatalf("endpoint %d without requests has a histogram", i)
@@ -108,7 +109,6 @@ func TestRecordingGeometry(t *testing.T) {
 			if d := c.total[0].hist.SignificantFigures(); d != tc.digits {
 				t.Errorf("endpoint digits = %d, want %d", d, tc.digits)
 			}
-			c.closeSecond(time.Second)
 			if len(got) != 1 {
 				t.Fatalf("intervals = %d, want 1", len(got))
 			}

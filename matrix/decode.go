@@ -59,12 +59,14 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 			s := &Swarm{}
 			p.fields(v, "swarm", map[string]func(*yaml.Node){
 				"service": func(v *yaml.Node) { p.mark(AtSwarmService, v); s.Service = p.str(v, "swarm.service") },
+				"stack":   func(v *yaml.Node) { s.Stack = p.str(v, "swarm.stack") },
 			})
 			if v.Kind == yaml.MappingNode && s.Service == "" {
 				p.errorf(v, "write swarm: {service: NAME}", "swarm needs a service")
 			}
 			m.Swarm = s
 		},
+		"agents":   func(v *yaml.Node) { m.Agents = p.agents(v) },
 		"scenario": func(v *yaml.Node) { sawScenario = true; m.Scenario = p.scenario(v) },
 		"defaults": func(v *yaml.Node) { p.defaults(v, &m.Defaults) },
 		"runs":     func(v *yaml.Node) { runsNode = v },
@@ -127,8 +129,11 @@ func (p *parser) scenario(n *yaml.Node) Scenario {
 	var s Scenario
 	var reqNode *yaml.Node
 	p.fields(n, "scenario", map[string]func(*yaml.Node){
-		"wait":     func(v *yaml.Node) { s.Wait = p.wait(v) },
-		"requests": func(v *yaml.Node) { reqNode = v },
+		"wait":      func(v *yaml.Node) { s.Wait = p.wait(v) },
+		"requests":  func(v *yaml.Node) { reqNode = v },
+		"tls":       func(v *yaml.Node) { s.TLS = p.tls(v) },
+		"redirects": func(v *yaml.Node) { s.Redirects = p.redirects(v) },
+		"data":      func(v *yaml.Node) { s.Data = p.data(v); p.dataFile = s.Data },
 	})
 	if n.Kind != yaml.MappingNode {
 		return s
@@ -185,7 +190,8 @@ func (p *parser) request(n *yaml.Node) Request {
 			if strings.Contains(r.Path, "#") {
 				p.errorf(v, "write %23 for a literal #", "path %q has a fragment (#...), which is never sent", r.Path)
 			}
-			r.Path = EscapePath(r.Path)
+			p.checkTemplate(v, r.Path)
+			r.Path = p.escapePath(r.Path)
 		},
 		"weight":  func(v *yaml.Node) { r.Weight = p.positiveInt(v, "weight") },
 		"timeout": func(v *yaml.Node) { r.Timeout = p.duration(v, "timeout", false) },
@@ -197,9 +203,10 @@ func (p *parser) request(n *yaml.Node) Request {
 			r.Headers = map[string]string{}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				r.Headers[v.Content[i].Value] = p.str(v.Content[i+1], "header "+v.Content[i].Value)
+				p.checkTemplate(v.Content[i+1], r.Headers[v.Content[i].Value])
 			}
 		},
-		"body": func(v *yaml.Node) { bodies++; r.Body = p.str(v, "body") },
+		"body": func(v *yaml.Node) { bodies++; r.Body = p.str(v, "body"); p.checkTemplate(v, r.Body) },
 		"json": func(v *yaml.Node) {
 			bodies++
 			var x any
@@ -213,6 +220,7 @@ func (p *parser) request(n *yaml.Node) Request {
 				return
 			}
 			r.JSON = string(b)
+			p.checkTemplate(v, r.JSON)
 		},
 		"form": func(v *yaml.Node) {
 			bodies++
@@ -263,9 +271,12 @@ func (p *parser) form(v *yaml.Node) []FormField {
 		k, val := v.Content[i], v.Content[i+1]
 		s := p.str(val, "form field "+k.Value)
 		f := FormField{Name: k.Value}
+		p.checkTemplate(val, s)
 		switch {
 		case strings.HasPrefix(s, "@@"):
 			f.Value = s[1:]
+		case strings.HasPrefix(s, "@") && p.rowFiles(val, s[1:]):
+			f.File = s[1:] // a file per row: see Data
 		case strings.HasPrefix(s, "@"):
 			path := s[1:]
 			if !filepath.IsAbs(path) {

@@ -64,6 +64,9 @@ func Parse(name string, data []byte, dir string) (*Matrix, error) {
 		return nil, p.errs.sorted()
 	}
 	m.at = p.at
+	if len(p.envUsed) > 0 {
+		m.Env, m.saved = p.envUsed, savedMatrix(name, data, dir)
+	}
 	return m, nil
 }
 
@@ -101,6 +104,13 @@ type parser struct {
 	dir  string // absolute directory of the file, for uploads
 	errs ErrorList
 	at   *places // where values were written, kept with the matrix
+
+	lookup  envLookup // the environment for ${NAME}; nil means the process's
+	keep    bool      // write ${NAME} back instead of the value (see savedMatrix)
+	envUsed []string  // names of the variables the file took from the environment
+
+	dataFile *Data // the scenario's data file, for {{field}} checks
+	rows     *Rows // its rows, for checks of files named in rows
 }
 
 // mark records where the value at key was written, the first time only.
@@ -162,6 +172,13 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "the top level holds keys such as name, target, scenario and runs", "expected a mapping at the top level, found %s", kindName(root))
 		return nil
+	}
+	lookup, before := p.lookup, len(p.errs)
+	if lookup == nil {
+		lookup = osLookup
+	}
+	if p.envUsed = p.expandEnv(root, data, lookup, p.keep); len(p.errs) > before {
+		return nil // an unset variable would show again as an empty value
 	}
 	return root
 }

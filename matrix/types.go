@@ -21,6 +21,9 @@ type Matrix struct {
 	Compose *Compose `json:"compose,omitempty"`
 	// Swarm names the Swarm service to scale, when scaling a Swarm service.
 	Swarm *Swarm `json:"swarm,omitempty"`
+	// Agents, when set, sends the load from load agents run as a Swarm
+	// service instead of from the scalebench process.
+	Agents *Agents `json:"agents,omitempty"`
 	// Ready is an optional URL polled after every rescale until it answers 2xx.
 	Ready string `json:"ready,omitempty"`
 	// AppDir is the directory of the application under test, whose git commit
@@ -39,10 +42,19 @@ type Matrix struct {
 	// the file); 0 means DefaultMaxScale. See Ceiling.
 	MaxScale int `json:"max_scale,omitempty"`
 
+	// Env names the environment variables whose values the file took
+	// (${NAME}); where such a value is text, the saved matrix holds
+	// ${NAME}, never the value. See Reload.
+	Env []string `json:"env,omitempty"`
+
 	// at holds where some values were written, for errors found after
 	// parsing (by plan and run, against the engine); nil when the matrix
 	// was read back from run.json.
 	at *places
+	// saved is the matrix decoded with ${NAME} kept where the environment
+	// gave a value: its texts are what MarshalJSON writes. Nil when the
+	// file uses no environment variable.
+	saved *Matrix
 }
 
 // Ceiling is the highest replica count the matrix may ask for: MaxScale,
@@ -60,11 +72,14 @@ type Compose struct {
 	Service string `json:"service"`
 }
 
-// Swarm names a Swarm service.
+// Swarm names a Swarm service: Service alone, or a service of the stack
+// Stack as its compose file names it (docker stack deploy names it
+// Stack_Service).
 type Swarm struct {
 	Service string `json:"service"`
 }
 
+	Stack   string `json:"stack,omitempty"`
 // Scenario is the behaviour of one virtual user: pick a request by weight,
 // send it, wait, repeat.
 type Scenario struct {
@@ -72,6 +87,14 @@ type Scenario struct {
 	Wait Wait `json:"wait"`
 	// Requests are the weighted requests a user picks from.
 	Requests []Request `json:"requests"`
+	// TLS configures the connections to an https target; nil checks its
+	// certificate against the system's CAs.
+	TLS *TLS `json:"tls,omitempty"`
+	// Redirects is the most redirects a request follows on the target's
+	// host; 0 means DefaultRedirects, NoRedirects that none is followed.
+	Redirects int `json:"redirects,omitempty"`
+	// Data, when set, is the file whose rows fill {{field}} in requests.
+	Data *Data `json:"data,omitempty"`
 }
 
 // Wait is a think time: constant when Min == Max, else uniform in [Min, Max].

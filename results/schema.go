@@ -270,6 +270,9 @@ type Endpoint struct {
 	Method string `json:"method"`
 	// Total covers the whole cell; Steady the steady-state window.
 	Total  Stats `json:"total"`
+	// Agents are the load agents' shares when distributed agents ran the
+	// load (matrix agents:); the rest of Load is their exact merge.
+	Agents []Agent `json:"agents,omitempty"`
 	Steady Stats `json:"steady"`
 }
 

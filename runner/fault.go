@@ -38,6 +38,7 @@ func faults(cell *results.Cell, afterErr error, changed string) []results.Fault 
 		out = append(out, f)
 	}
 	out = append(out, containerFaults(cell.Containers, cell.Load)...)
+	out = append(out, agentFaults(cell.Load)...)
 	return out
 }
 

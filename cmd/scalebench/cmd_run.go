@@ -44,7 +44,13 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
-		o.matrix, o.source = &prev.Matrix, prev.MatrixSource
+		// A matrix that took values from the environment was saved with
+		// their names only: take them from the environment again.
+		m, err := prev.Matrix.Reload(prev.MatrixSource)
+		if err != nil {
+			return usageError{fmt.Errorf("resume %s: %w", o.resume, err)}
+		}
+		o.matrix, o.source = m, prev.MatrixSource
 	default:
 		fs.Usage()
 		return usageError{fmt.Errorf("run takes one matrix file (or --resume DIR alone), got %d arguments", fs.NArg())}

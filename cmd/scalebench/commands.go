@@ -38,6 +38,7 @@ func commands() []command {
 		{name: "version", summary: "print the version", run: runVersion},
 		{name: "completion", summary: "print a bash, zsh or fish completion script", run: runCompletion},
 		{name: "sut", summary: "serve a built-in system under test (echo, api, model)", hidden: true, run: runSUT},
+		{name: "agent", summary: "run one load agent's share of a cell (in a Swarm task)", hidden: true, run: runAgent},
 	}
 }
 

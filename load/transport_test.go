@@ -1,0 +1,93 @@
+package load
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
+)
+
+// deadlineConn records the deadlines set on it.
+type deadlineConn struct {
+	fakeConn
+	set []time.Time
+}
+
+func (c *deadlineConn) SetDeadline(t time.Time) error { c.set = append(c.set, t); return nil }
+
+// TestArmDeadlineMovesOncePerSlack: a connection's deadline moves only
+// when a request's timeout would end after it or more than the slack
+// before it, and always lies between the timeout and the timeout plus the
+// slack.
+func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
+	dc := &deadlineConn{}
+	tc := &trackedConn{Conn: dc}
+	arm := func(timeout time.Duration) {
+		t.Helper()
+		before := time.Now()
+		if err := armDeadline(tc, timeout); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now()
+		if lo, hi := before.Add(timeout), after.Add(timeout+deadlineSlack(timeout)); tc.deadline.Before(lo) || tc.deadline.After(hi) {
+			t.Fatalf("timeout %v: deadline %v after the call, want within [%v, %v]", timeout, tc.deadline.Sub(before), timeout, hi.Sub(before))
+		}
+	}
+	arm(time.Second)
+	arm(time.Second)
+	if len(dc.set) != 1 {
+		t.Fatalf("two requests within the slack set %d deadlines, want 1", len(dc.set))
+	}
+	arm(100 * time.Millisecond) // a shorter timeout must not wait for the longer deadline
+	if len(dc.set) != 2 {
+		t.Fatalf("a shorter timeout set %d deadlines in all, want 2", len(dc.set))
+	}
+	time.Sleep(2 * deadlineSlack(100*time.Millisecond))
+	arm(100 * time.Millisecond)
+	if len(dc.set) != 3 {
+		t.Fatalf("a request past the slack set %d deadlines in all, want 3", len(dc.set))
+	}
+	if err := armDeadline(tc, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(dc.set); n != 4 || !dc.set[n-1].IsZero() || !tc.deadline.IsZero() {
+		t.Fatalf("no timeout: deadlines %v, want the last one cleared", dc.set)
+	}
+}
+
+// TestShortTimeoutAfterLongOnOneConnection: one user alternates a fast
+// request with a 10 s timeout and a slow one with a 50 ms timeout on its
+// one connection; the slow one must time out at its own timeout, not at
+// the deadline the fast one left armed.
+func TestShortTimeoutAfterLongOnOneConnection(t *testing.T) {
+	srv, _ := echoServer(t)
+	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
+		{Name: "fast", Path: "/", Timeout: 10 * time.Second},
+		{Name: "slow", Path: "/delay?ms=2000", Timeout: 50 * time.Millisecond},
+	}}, Cell: closedCell(1, 800*time.Millisecond)})
+	slow := endpointByName(t, rec, "slow").Total
+	if slow.Requests < 2 || slow.FailuresByClass[results.ClassTimeout] != slow.Requests {
+		t.Errorf("slow: %d requests, failures by class %v; want several, all timeouts", slow.Requests, slow.FailuresByClass)
+	}
+	if fast := endpointByName(t, rec, "fast").Total; fast.Requests == 0 || fast.Failures != 0 {
+		t.Errorf("fast: %d requests, %d failures; want some, none failed", fast.Requests, fast.Failures)
+	}
+}
+
+// TestHeadThenGetReadsBody: a response reused after a HEAD request still
+// reads the next GET's body, so its expectation holds.
+func TestHeadThenGetReadsBody(t *testing.T) {
+	srv, _ := echoServer(t)
+	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
+		{Name: "head", Method: http.MethodHead, Path: "/"},
+		{Name: "get", Path: "/", Expect: matrix.Expect{BodyContains: "ok"}},
+	}}, Cell: closedCell(1, 300*time.Millisecond)})
+	get := endpointByName(t, rec, "get").Total
+	head := endpointByName(t, rec, "head").Total
+	if get.Requests == 0 || head.Requests == 0 || get.Failures != 0 || head.Failures != 0 {
+		t.Errorf("head %d requests %d failures, get %d requests %d failures (%v); want both sent, none failed",
+			head.Requests, head.Failures, get.Requests, get.Failures, rec.Errors)
+	}
+}
