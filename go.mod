@@ -3,6 +3,7 @@ module github.com/scalebench/scalebench
 go 1.26.8
 
 require (
+	git.sr.ht/~sbinet/cmpimg v0.1.0
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
@@ -55,4 +56,5 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
+	rsc.io/pdf v0.1.1 // indirect
 )
