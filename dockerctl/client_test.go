@@ -26,7 +26,7 @@ func TestConnectError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := connectError("unix:///var/run/docker.sock", fmt.Errorf("ping: %w", tt.err))
+			err := connectError("unix:///var/run/docker.sock", "DOCKER_HOST is not set, so the default", "point DOCKER_HOST at a running engine", fmt.Errorf("ping: %w", tt.err))
 			for _, s := range tt.want {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not contain %q", err, s)

@@ -14,7 +14,11 @@
 // when the engine stops answering.
 //
 // Everything goes through github.com/docker/docker/client with API version
-// negotiation; the docker CLI is never run and no image is ever pulled.
+// negotiation; no image is ever pulled. Connect finds the engine as the
+// docker CLI does (DOCKER_HOST, TLS from DOCKER_TLS_VERIFY and
+// DOCKER_CERT_PATH, docker contexts); for an ssh:// host each connection
+// runs `ssh … docker system dial-stdio`, the docker CLI's own connection
+// helper, and that is the only time a docker command is run.
 //
 // It must not stop, remove or create anything outside the named project and
 // service: every container it touches is first checked against the project,
