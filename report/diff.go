@@ -24,8 +24,8 @@ type DiffLinks struct {
 	Old, New, Up string
 }
 
-// DiffTitle is a diff page's title.
-func DiffTitle(d *analysis.Diff) string {
+// diffTitle is a diff page's title.
+func diffTitle(d *analysis.Diff) string {
 	return fmt.Sprintf("%s → %s · scalebench diff", firstNonEmpty(d.Old.ID, d.Old.Dir), firstNonEmpty(d.New.ID, d.New.Dir))
 }
 
@@ -180,7 +180,7 @@ func DiffPage(d *analysis.Diff, links DiffLinks) (md, page []byte, charts []*plo
 		d.Warnings = append(d.Warnings, "chart left out: "+err.Error())
 	}
 	md = DiffMarkdown(d, charts, links)
-	page, err = HTMLPage(DiffTitle(d), md)
+	page, err = HTMLPage(diffTitle(d), md)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -51,10 +51,10 @@ func EscapeName(s string) string {
 	return b.String()
 }
 
-// CodeSpan puts text that came from the target in a code span, where Markdown
+// codeSpan puts text that came from the target in a code span, where Markdown
 // shows it literally and HTML escapes it; pipes are escaped for tables and
 // the fence is longer than any run of backticks inside.
-func CodeSpan(s string) string {
+func codeSpan(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '

@@ -30,6 +30,7 @@ func Markdown(set *results.Set, st *analysis.Study, cs *plots.Charts) []byte {
 	m.warnings()
 	m.summary()
 	m.scaling()
+	m.capacity()
 	for i := range st.Runs {
 		m.run(&st.Runs[i])
 	}
@@ -105,6 +106,11 @@ func (m *md) conclusions() {
 	m.line("")
 	for _, s := range conclusions(m.st, EscapeName) {
 		m.line("- %s", s)
+	}
+	if slo := m.set.Run.Matrix.SLO; slo != nil {
+		for _, s := range capacityConclusions(analysis.SLOCapacities(m.set, m.st.Thresholds), *slo) {
+			m.line("- %s", Escape(s))
+		}
 	}
 	m.line("")
 	th := m.st.Thresholds
@@ -426,7 +432,7 @@ func (m *md) errors(cells []*results.Cell) {
 		}
 	}
 	for _, c := range broken {
-		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), EscapeName(cmp.Or(c.Status, "unknown")), CodeSpan(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
+		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), EscapeName(cmp.Or(c.Status, "unknown")), codeSpan(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
 		m.line("")
 	}
 	if len(rows) == 0 {
@@ -436,7 +442,7 @@ func (m *md) errors(cells []*results.Cell) {
 	m.line("|:---|:---|:---|:---|---:|---:|---:|:---|")
 	for _, r := range rows {
 		m.line("| %s | %s | %s | %s | %d | %s | %s | %s |", EscapeName(r.cell), EscapeName(r.e.Method+" "+r.e.Endpoint), EscapeName(r.e.Class),
-			CodeSpan(clip(r.e.Message, 300)), r.e.Count, offset(r.e.First), offset(r.e.Last), CodeSpan(clip(r.e.Sample, 200)))
+			codeSpan(clip(r.e.Message, 300)), r.e.Count, offset(r.e.First), offset(r.e.Last), codeSpan(clip(r.e.Sample, 200)))
 	}
 	m.line("")
 }
@@ -528,7 +534,7 @@ func (m *md) environment() {
 	m.line("| request | method | path | weight | timeout |")
 	m.line("|:---|:---|:---|---:|---:|")
 	for _, r := range mx.Scenario.Requests {
-		m.line("| %s | %s | %s | %d | %s |", EscapeName(r.Name), EscapeName(r.Method), CodeSpan(r.Path), r.Weight, span(r.Timeout))
+		m.line("| %s | %s | %s | %d | %s |", EscapeName(r.Name), EscapeName(r.Method), codeSpan(r.Path), r.Weight, span(r.Timeout))
 	}
 	m.line("")
 	m.line("Matrix as run:")

@@ -10,32 +10,14 @@ import (
 	"time"
 )
 
-// ToolInfo describes the running scalebench binary from its build info.
+// ToolInfo describes the running scalebench binary: its module, version,
+// VCS revision and dirty flag (see toolInfo).
 func ToolInfo() Tool {
-	t := Tool{Version: "devel", GoVersion: runtime.Version()}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return t
+		bi = nil
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		t.Version = v
-	}
-	dirty := false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			t.Revision = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if len(t.Revision) > 12 {
-		t.Revision = t.Revision[:12]
-	}
-	if dirty && t.Revision != "" {
-		t.Revision += "+dirty"
-	}
-	return t
+	return toolInfo(bi, sourceDir())
 }
 
 // HostInfo describes this machine.

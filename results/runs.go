@@ -61,12 +61,12 @@ func FindRuns(root string) (runs []RunRef, problems []error, err error) {
 		}
 		runs = append(runs, ref)
 	}
-	SortRuns(runs)
+	sortRuns(runs)
 	return runs, problems, nil
 }
 
-// SortRuns orders runs newest first: by start time, then by name.
-func SortRuns(runs []RunRef) {
+// sortRuns orders runs newest first: by start time, then by name.
+func sortRuns(runs []RunRef) {
 	slices.SortStableFunc(runs, func(a, b RunRef) int {
 		return cmp.Or(b.Run.Started.Compare(a.Run.Started), cmp.Compare(b.Name, a.Name))
 	})

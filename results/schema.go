@@ -112,8 +112,13 @@ type TopologyService struct {
 type Tool struct {
 	// Version is the module version or "devel".
 	Version string `json:"version"`
-	// Revision is the VCS revision the binary was built from, when known.
+	// Module is the module path the binary was built from.
+	Module string `json:"module,omitempty"`
+	// Revision is the VCS revision the binary was built from, when known
+	// (12 hex digits, "+dirty" appended when Dirty).
 	Revision string `json:"revision,omitempty"`
+	// Dirty is true when the source had uncommitted changes.
+	Dirty bool `json:"dirty,omitempty"`
 	// GoVersion is the Go toolchain that built the binary.
 	GoVersion string `json:"go_version"`
 }
@@ -182,6 +187,9 @@ type Cell struct {
 	// the load (every process, not only the project's containers); nil where
 	// it cannot be read (not Linux).
 	Host *HostSeries `json:"host,omitempty"`
+	// EarlyStop is set when the load stopped early because the cell's SLO
+	// verdict was already decided; nil for a cell that ran its duration.
+	EarlyStop *EarlyStop `json:"early_stop,omitempty"`
 }
 
 // HostSeries is the per-second CPU use of the machine that ran the load.
@@ -262,6 +270,9 @@ type Load struct {
 	Dropped int64 `json:"dropped,omitempty"`
 	// Check is the Little's-law / generator-limit check.
 	Check Check `json:"check"`
+	// Agents are the load agents' shares when distributed agents ran the
+	// load (matrix agents:); the rest of Load is their exact merge.
+	Agents []Agent `json:"agents,omitempty"`
 }
 
 // Endpoint is one request name's statistics.
@@ -270,9 +281,6 @@ type Endpoint struct {
 	Method string `json:"method"`
 	// Total covers the whole cell; Steady the steady-state window.
 	Total  Stats `json:"total"`
-	// Agents are the load agents' shares when distributed agents ran the
-	// load (matrix agents:); the rest of Load is their exact merge.
-	Agents []Agent `json:"agents,omitempty"`
 	Steady Stats `json:"steady"`
 }
 
@@ -325,6 +333,9 @@ const (
 	ClassStatus  = "http_status"
 	ClassExpect  = "expectation"
 	ClassOther   = "other"
+	// ClassTLS is a failed TLS handshake: an unknown CA, a certificate for
+	// another name, a client certificate the target asked for and missed.
+	ClassTLS = "tls"
 )
 
 // Second is one second of a cell's time series.
