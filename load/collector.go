@@ -436,7 +436,7 @@ func (c *collector) closeSecond(length time.Duration) {
 				k++
 			}
 			iv.Endpoints = append(iv.Endpoints, IntervalEndpoint{
-				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.all(mixed, c.empty),
+				Name: c.eps[i].name, Method: c.eps[i].method, Histogram: w.all(mixed, c.empty), OK: w.hist,
 				Requests: w.requests, Failures: w.failures, Bytes: w.bytes, LatencySum: w.sumLatency,
 			})
 		}

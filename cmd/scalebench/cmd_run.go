@@ -27,6 +27,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.target, "target", "", "send the load to this base URL instead of the matrix's target")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", dockerctl.DefaultReadyTimeout, "how long to wait for replicas to be running, healthy and ready after a rescale")
 	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report at the end")
+	fs.IntVar(&o.agents, "agents", 0, "send the load from `N` load agents run as a Swarm service (overrides the matrix's agents:)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,6 +79,7 @@ type suiteOptions struct {
 	target       string
 	readyTimeout time.Duration
 	noReport     bool
+	agents       int // --agents: load agents replacing the matrix's count
 }
 
 // runSuite connects to Docker, runs the matrix, restores the scale and
@@ -114,6 +116,9 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 		Scaler: check.scaler, Watcher: dc, HostCPU: runner.ProcStat{},
 		Out: o.out, Resume: o.resume, Force: o.force, Only: o.only, Selection: o.selection, Warnings: check.warnings,
 		App: results.AppInfo(ctx, appDir(ctx, dc, m)), Engine: engine, Progress: progress,
+	}
+	if r.Load, err = agentsLoad(ctx, dc, m, o.agents, progress.Logf); err != nil {
+		return "", err
 	}
 
 	// While the suite runs, a first Ctrl-C saves the cell and restores the

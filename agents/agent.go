@@ -1,0 +1,160 @@
+package agents
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
+)
+
+// helloEvery is how often an agent prints its clock while it waits.
+const helloEvery = 100 * time.Millisecond
+
+// AgentConfig is the agent side of one cell.
+type AgentConfig struct {
+	// Plan is the cell's plan; Index the agent's share in it.
+	Plan  *Plan
+	Index int
+	// Host and Node name where the agent runs (for the breakdown).
+	Host, Node string
+	// Out receives the agent's lines (its standard output).
+	Out io.Writer
+	// FilesDir is where upload files are written (default a temporary
+	// directory).
+	FilesDir string
+	// Run is the load engine (default load.Run).
+	Run func(ctx context.Context, cfg load.Config) (*results.Load, bool, error)
+}
+
+// RunAgent runs agent cfg.Index's share of the plan: it prints its clock
+// until the agreed start, runs the load, and prints its record. A failure
+// to run is printed for the coordinator too, and returned. It stops at the
+// plan's deadline whatever happens.
+func RunAgent(ctx context.Context, cfg AgentConfig) error {
+	p, w := cfg.Plan, NewWriter(cfg.Out, cfg.Index)
+	fail := func(err error) error {
+		_ = w.Fail(err.Error())
+		return err
+	}
+	if cfg.Index >= len(p.Shares) {
+		return w.Idle()
+	}
+	ctx, cancel := context.WithDeadline(ctx, p.Deadline)
+	defer cancel()
+	if err := waitStart(ctx, p.Start, w); err != nil {
+		return fail(fmt.Errorf("stopped before the start: %w", err))
+	}
+	if late := time.Since(p.Start); late > p.LateStart {
+		return fail(fmt.Errorf("reached the start %s late (more than %s): give the agents more time to start", late.Round(time.Millisecond), p.LateStart))
+	}
+	sc, err := writeFiles(p, cfg.FilesDir)
+	if err != nil {
+		return fail(err)
+	}
+	run := cfg.Run
+	if run == nil {
+		run = load.Run
+	}
+	rep := &Report{Index: cfg.Index, Host: cfg.Host, Node: cfg.Node}
+	var ivErr error
+	rec, aborted, err := run(ctx, load.Config{
+		Target: p.Target, Scenario: sc, Cell: p.Shares[cfg.Index],
+		Interval: func(iv load.Interval) {
+			s := SecondHistograms{T: iv.T, OK: make([]string, len(iv.Endpoints))}
+			for i, e := range iv.Endpoints {
+				enc, encErr := load.EncodeHistogram(e.OK)
+				if encErr != nil && ivErr == nil {
+					ivErr = encErr
+				}
+				s.OK[i] = enc
+			}
+			rep.Seconds = append(rep.Seconds, s)
+		},
+	})
+	if err == nil {
+		err = ivErr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("load: %w", err))
+	}
+	rep.Load, rep.Aborted = rec, aborted
+	return w.Report(rep)
+}
+
+// waitStart prints the agent's clock every helloEvery until start.
+func waitStart(ctx context.Context, start time.Time, w *Writer) error {
+	t := time.NewTicker(helloEvery)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		if err := w.Hello(now); err != nil {
+			return err
+		}
+		d := start.Sub(now)
+		if d <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		case <-time.After(d):
+			return nil
+		}
+	}
+}
+
+// writeFiles writes the plan's upload files under dir and returns the
+// scenario with its file paths pointing at them.
+func writeFiles(p *Plan, dir string) (matrix.Scenario, error) {
+	sc := p.Scenario
+	if len(p.Files) == 0 {
+		return sc, nil
+	}
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "scalebench-agent-"); err != nil {
+			if err = os.MkdirAll("/tmp", 0o1777); err != nil {
+				return sc, fmt.Errorf("upload files: %w", err)
+			}
+			if dir, err = os.MkdirTemp("/tmp", "scalebench-agent-"); err != nil {
+				return sc, fmt.Errorf("upload files: %w", err)
+			}
+		}
+	}
+	local := map[string]string{}
+	i := 0
+	for src, data := range p.Files {
+		d := filepath.Join(dir, strconv.Itoa(i))
+		i++
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return sc, fmt.Errorf("upload files: %w", err)
+		}
+		dst := filepath.Join(d, filepath.Base(src))
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return sc, fmt.Errorf("upload files: %w", err)
+		}
+		local[src] = dst
+	}
+	sc.Requests = append([]matrix.Request(nil), sc.Requests...)
+	for i, r := range sc.Requests {
+		if len(r.Form) == 0 {
+			continue
+		}
+		form := append([]matrix.FormField(nil), r.Form...)
+		for j, f := range form {
+			if f.File != "" {
+				form[j].File = local[f.File]
+			}
+		}
+		sc.Requests[i].Form = form
+	}
+	return sc, nil
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/scalebench/scalebench/agents"
+	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
+)
+
+// runAgent is the hidden agent command: the load agent's side of a cell,
+// run by the agent image's entrypoint in a Swarm task. It reads the plan
+// the coordinator left as a Swarm config, runs its share and prints its
+// record for the coordinator, which reads it from the service's logs.
+func runAgent(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent", "", "Run one load agent's share of a cell (started by scalebench run --agents in a Swarm task).")
+	planPath := fs.String("plan", dockerctl.AgentPlanFile, "the plan `file`")
+	slot := fs.Int("slot", 0, "the agent's task slot (default $"+dockerctl.EnvAgentSlot+")")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *slot == 0 {
+		*slot, _ = strconv.Atoi(os.Getenv(dockerctl.EnvAgentSlot))
+	}
+	f, err := os.Open(*planPath)
+	if err != nil {
+		return usageError{fmt.Errorf("agent: %w (the agent runs in a task made by scalebench run with agents)", err)}
+	}
+	plan, err := agents.DecodePlan(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	node := os.Getenv(dockerctl.EnvAgentNode)
+	idx, err := plan.Index(*slot, node)
+	if err != nil {
+		_ = agents.NewWriter(e.stdout, max(*slot-1, 0)).Fail(err.Error())
+		return err
+	}
+	host, _ := os.Hostname()
+	return agents.RunAgent(ctx, agents.AgentConfig{
+		Plan: plan, Index: idx, Host: host, Node: firstNonEmpty(os.Getenv(dockerctl.EnvAgentHost), node), Out: e.stdout,
+	})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// EnvAgentBinary names a static scalebench binary to put in the agent image
+// instead of this one (or one built from source).
+const EnvAgentBinary = "SCALEBENCH_AGENT_BINARY"
+
+// newCoordinator returns the coordinator of the matrix's agents, building
+// the agent image on the engine when the matrix names none.
+func newCoordinator(ctx context.Context, dc *dockerctl.Client, a *matrix.Agents, logf func(string, ...any)) (*agents.Coordinator, error) {
+	fleet := dc.Agents(a.Image)
+	if a.Image == "" {
+		tag, err := agentImage(ctx, dc, logf)
+		if err != nil {
+			return nil, err
+		}
+		fleet.Image = tag
+	}
+	if err := fleet.RemoveStale(ctx); err != nil {
+		logf("%v", err)
+	}
+	return &agents.Coordinator{Fleet: fleet, Agents: *a, Logf: logf}, nil
+}
+
+// agentImage builds scalebench-agent:<binary hash> FROM scratch unless the
+// engine has it: from $SCALEBENCH_AGENT_BINARY, else this executable when
+// it is a static scalebench, else a static build of the source tree.
+func agentImage(ctx context.Context, dc *dockerctl.Client, logf func(string, ...any)) (string, error) {
+	bin, cleanup, err := agentBinary(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer cleanup()
+	sum, err := fileHash(bin)
+	if err != nil {
+		return "", fmt.Errorf("agent image: %w", err)
+	}
+	tag := "scalebench-agent:" + sum[:12]
+	if dc.HasImage(ctx, tag) {
+		return tag, nil
+	}
+	logf("building the load agent image %s FROM scratch", tag)
+	if err := dc.BuildAgentImage(ctx, tag, bin); err != nil {
+		return "", err
+	}
+	return tag, nil
+}
+
+func agentBinary(ctx context.Context) (path string, cleanup func(), err error) {
+	none := func() {}
+	if p := os.Getenv(EnvAgentBinary); p != "" {
+		if !isStatic(p) {
+			return "", none, fmt.Errorf("$%s=%s is not a static Linux binary: build it with CGO_ENABLED=0 go build ./cmd/scalebench", EnvAgentBinary, p)
+		}
+		return p, none, nil
+	}
+	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == "scalebench" && isStatic(exe) {
+		return exe, none, nil
+	}
+	dir, err := os.MkdirTemp("", "scalebench-agent-")
+	if err != nil {
+		return "", none, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	mod, err := demo.FindModule()
+	if err != nil {
+		cleanup()
+		return "", none, fmt.Errorf("the load agent image needs a static scalebench binary: this one is not (build it with CGO_ENABLED=0), set $%s, or use an agent image (agents: {swarm: {image: ...}}): %w", EnvAgentBinary, err)
+	}
+	out := filepath.Join(dir, "scalebench")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/scalebench")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", none, fmt.Errorf("build the load agent binary (cd %s && CGO_ENABLED=0 go build ./cmd/scalebench): %w\n%s", mod, err, strings.TrimSpace(string(msg)))
+	}
+	return out, cleanup, nil
+}
+
+// isStatic reports whether path is a Linux ELF executable without a dynamic
+// loader.
+func isStatic(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// errAgentsFlag is the usage error of a bad --agents.
+var errAgentsFlag = errors.New("--agents must be between 0 and 64")
+
+// agentsLoad returns the load function of the matrix's agents, --agents n
+// (when > 0) overriding their number; nil when the load is not distributed.
+// It sets m.Agents so that run.json records the agents used.
+func agentsLoad(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix, n int, logf func(string, ...any)) (func(context.Context, load.Config) (*results.Load, bool, error), error) {
+	if n < 0 || n > matrix.MaxAgents {
+		return nil, usageError{fmt.Errorf("%w, found %d", errAgentsFlag, n)}
+	}
+	if n > 0 {
+		a := matrix.Agents{}
+		if m.Agents != nil {
+			a = *m.Agents
+		}
+		a.Replicas, a.Global = n, false
+		m.Agents = &a
+	}
+	if m.Agents == nil {
+		return nil, nil
+	}
+	co, err := newCoordinator(ctx, dc, m.Agents, logf)
+	if err != nil {
+		return nil, err
+	}
+	return co.Load, nil
+}
