@@ -104,9 +104,9 @@ type Diff struct {
 	// runs, as the report does), by ascending scale.
 	Scales []ScaleDiff
 	// Setup are differences in how the two sets were run (durations,
-	// scenario, scaled service, engine), as sentences: they may explain
-	// changes that are not the application's.
-	Setup []string
+	// scenario, scaled service, engine): they may explain changes that are
+	// not the application's.
+	Setup []SetupChange
 	// Warnings are other non-fatal problems (cells left out, generator-bound
 	// cells), as sentences.
 	Warnings []string

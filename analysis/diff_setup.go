@@ -12,46 +12,88 @@ import (
 	"github.com/scalebench/scalebench/results"
 )
 
+// SetupKind is what a SetupChange is about.
+type SetupKind string
+
+// Setup differences, in the order setupDiffs lists them.
+const (
+	// SetupMatrix: the sets come from differently named matrices (Old, New
+	// are the names).
+	SetupMatrix SetupKind = "matrix"
+	// SetupService: the scaled service differs (Old, New: "compose project/service", "swarm service" or "none").
+	SetupService SetupKind = "service"
+	// SetupThink: the scenario's think time differs (Old, New: matrix.Wait).
+	SetupThink SetupKind = "think"
+	// SetupRequest: a request of the scenario, by Name, is on Side only, or
+	// differs in Fields.
+	SetupRequest SetupKind = "request"
+	// SetupRun: a run of the matrix, by Name, is on Side only, or differs
+	// in Fields.
+	SetupRun SetupKind = "run"
+	// SetupEngine: the Docker engine differs (Old, New: *results.Engine).
+	SetupEngine SetupKind = "engine"
+	// SetupHost: the load generator's host differs (Old, New: results.Host).
+	SetupHost SetupKind = "host"
+	// SetupDirty: the application of Side had uncommitted changes (Old: its
+	// short commit, "" when unknown).
+	SetupDirty SetupKind = "dirty"
+)
+
+// SetupChange is one difference in how the two sets were set up that can
+// move their numbers: values for the report to word.
+type SetupChange struct {
+	Kind SetupKind
+	// Name is the request's or run's name.
+	Name string
+	// Side is "old" or "new" for what is on one side only, and for
+	// uncommitted changes.
+	Side string
+	// Old and New are the differing values (see each SetupKind).
+	Old, New any
+	// Fields are a request's or run's differing fields.
+	Fields []SetupField
+}
+
+// SetupField is one differing field of a request or a run. Old and New are
+// nil for fields compared but not shown (bodies, headers).
+type SetupField struct {
+	Name     string
+	Old, New any
+}
+
 // setupDiffs lists the differences between how two runs were set up that
 // can move their numbers: the matrix, the scaled service, the scenario, each
 // run's timing, the Docker engine and the load generator's host, and
 // uncommitted changes in the application. The target URL is not compared:
 // it differs between runs of the demo (a free port each time).
-func setupDiffs(a, b *results.Run) []string {
-	var out []string
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+func setupDiffs(a, b *results.Run) []SetupChange {
+	var out []SetupChange
 	ma, mb := &a.Matrix, &b.Matrix
 	if ma.Name != mb.Name {
-		add("matrix %q → %q: the sets come from different experiment files", ma.Name, mb.Name)
+		out = append(out, SetupChange{Kind: SetupMatrix, Old: ma.Name, New: mb.Name})
 	}
 	if sa, sb := scaledTarget(ma), scaledTarget(mb); sa != sb {
-		add("scaled service %s → %s", sa, sb)
+		out = append(out, SetupChange{Kind: SetupService, Old: sa, New: sb})
 	}
 	out = append(out, scenarioDiffs(&ma.Scenario, &mb.Scenario)...)
 	out = append(out, runDiffs(ma.Runs, mb.Runs)...)
-	ea, eb := engineText(a.Engine), engineText(b.Engine)
-	if ea != eb {
-		add("Docker engine %s → %s", ea, eb)
+	if !sameEngine(a.Engine, b.Engine) {
+		out = append(out, SetupChange{Kind: SetupEngine, Old: a.Engine, New: b.Engine})
 	}
-	if ha, hb := hostText(a.Host), hostText(b.Host); ha != hb {
-		add("load generator host %s → %s", ha, hb)
+	if ha, hb := a.Host, b.Host; ha.Hostname != hb.Hostname || ha.CPUs != hb.CPUs {
+		out = append(out, SetupChange{Kind: SetupHost, Old: ha, New: hb})
 	}
 	if a.App.Dirty {
-		add("old: the application had uncommitted changes (commit %s is not all that ran)", orUnknown(a.App.Short))
+		out = append(out, SetupChange{Kind: SetupDirty, Side: "old", Old: a.App.Short})
 	}
 	if b.App.Dirty {
-		add("new: the application had uncommitted changes (commit %s is not all that ran)", orUnknown(b.App.Short))
+		out = append(out, SetupChange{Kind: SetupDirty, Side: "new", Old: b.App.Short})
 	}
 	return out
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}
-
+// scaledTarget is the service a matrix scales: "compose project/service",
+// "swarm service" or "none".
 func scaledTarget(m *matrix.Matrix) string {
 	switch {
 	case m.Compose != nil:
@@ -62,22 +104,21 @@ func scaledTarget(m *matrix.Matrix) string {
 	return "none"
 }
 
-func engineText(e *results.Engine) string {
-	if e == nil {
-		return "none"
+// sameEngine compares what the diff shows of two engines: version, CPUs
+// and memory to a tenth of a GiB.
+func sameEngine(a, b *results.Engine) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
-	return fmt.Sprintf("%s (%d CPUs, %.1f GiB)", e.Version, e.CPUs, float64(e.MemoryBytes)/(1<<30))
-}
-
-func hostText(h results.Host) string {
-	return fmt.Sprintf("%s (%d CPUs)", h.Hostname, h.CPUs)
+	gib := func(n int64) int64 { return (n*10 + 1<<29) / (1 << 30) }
+	return a.Version == b.Version && a.CPUs == b.CPUs && gib(a.MemoryBytes) == gib(b.MemoryBytes)
 }
 
 // scenarioDiffs compares the think time and the requests, by name.
-func scenarioDiffs(a, b *matrix.Scenario) []string {
-	var out []string
+func scenarioDiffs(a, b *matrix.Scenario) []SetupChange {
+	var out []SetupChange
 	if a.Wait != b.Wait {
-		out = append(out, fmt.Sprintf("scenario: think time %s → %s", a.Wait, b.Wait))
+		out = append(out, SetupChange{Kind: SetupThink, Old: a.Wait, New: b.Wait})
 	}
 	ra, rb := map[string]matrix.Request{}, map[string]matrix.Request{}
 	var names []string
@@ -96,12 +137,12 @@ func scenarioDiffs(a, b *matrix.Scenario) []string {
 		y, inB := rb[n]
 		switch {
 		case !inA:
-			out = append(out, fmt.Sprintf("scenario: request %q only in new", n))
+			out = append(out, SetupChange{Kind: SetupRequest, Name: n, Side: "new"})
 		case !inB:
-			out = append(out, fmt.Sprintf("scenario: request %q only in old", n))
+			out = append(out, SetupChange{Kind: SetupRequest, Name: n, Side: "old"})
 		default:
-			if what := requestDiffs(x, y); len(what) > 0 {
-				out = append(out, fmt.Sprintf("scenario: request %q: %s", n, strings.Join(what, ", ")))
+			if fields := requestDiffs(x, y); len(fields) > 0 {
+				out = append(out, SetupChange{Kind: SetupRequest, Name: n, Fields: fields})
 			}
 		}
 	}
@@ -111,11 +152,11 @@ func scenarioDiffs(a, b *matrix.Scenario) []string {
 // requestDiffs names what differs between two requests of the same name.
 // Uploaded files are compared by name, not path: the same matrix run from
 // two checkouts has different absolute paths.
-func requestDiffs(a, b matrix.Request) []string {
-	var out []string
+func requestDiffs(a, b matrix.Request) []SetupField {
+	var out []SetupField
 	diff := func(what string, x, y any) {
 		if fmt.Sprint(x) != fmt.Sprint(y) {
-			out = append(out, fmt.Sprintf("%s %v → %v", what, x, y))
+			out = append(out, SetupField{Name: what, Old: x, New: y})
 		}
 	}
 	diff("method", a.Method, b.Method)
@@ -124,13 +165,13 @@ func requestDiffs(a, b matrix.Request) []string {
 	diff("timeout", a.Timeout, b.Timeout)
 	diff("expected status", a.Expect.Status, b.Expect.Status)
 	if a.Expect.BodyContains != b.Expect.BodyContains {
-		out = append(out, "expected body text differs")
+		out = append(out, SetupField{Name: "expected body text"})
 	}
 	if a.Body != b.Body || a.JSON != b.JSON || formText(a.Form) != formText(b.Form) {
-		out = append(out, "body differs")
+		out = append(out, SetupField{Name: "body"})
 	}
 	if !maps.Equal(a.Headers, b.Headers) {
-		out = append(out, "headers differ")
+		out = append(out, SetupField{Name: "headers"})
 	}
 	return out
 }
@@ -145,8 +186,8 @@ func formText(fs []matrix.FormField) string {
 
 // runDiffs compares the matrix runs by name: runs on one side only, and the
 // timing of runs on both.
-func runDiffs(a, b []matrix.Run) []string {
-	var out []string
+func runDiffs(a, b []matrix.Run) []SetupChange {
+	var out []SetupChange
 	rb := map[string]matrix.Run{}
 	for _, r := range b {
 		rb[r.Name] = r
@@ -156,13 +197,13 @@ func runDiffs(a, b []matrix.Run) []string {
 		seen[x.Name] = true
 		y, ok := rb[x.Name]
 		if !ok {
-			out = append(out, fmt.Sprintf("run %s only in old", x.Name))
+			out = append(out, SetupChange{Kind: SetupRun, Name: x.Name, Side: "old"})
 			continue
 		}
-		var what []string
+		var fields []SetupField
 		diff := func(name string, p, q any) {
 			if fmt.Sprint(p) != fmt.Sprint(q) {
-				what = append(what, fmt.Sprintf("%s %v → %v", name, p, q))
+				fields = append(fields, SetupField{Name: name, Old: p, New: q})
 			}
 		}
 		diff("duration", x.Duration, y.Duration)
@@ -171,13 +212,13 @@ func runDiffs(a, b []matrix.Run) []string {
 		diff("spawn rate overrides", rates(x.SpawnRateFor), rates(y.SpawnRateFor))
 		diff("warm-up", x.Warmup, y.Warmup)
 		diff("mode", runMode(x), runMode(y))
-		if len(what) > 0 {
-			out = append(out, fmt.Sprintf("run %s: %s", x.Name, strings.Join(what, ", ")))
+		if len(fields) > 0 {
+			out = append(out, SetupChange{Kind: SetupRun, Name: x.Name, Fields: fields})
 		}
 	}
 	for _, y := range b {
 		if !seen[y.Name] {
-			out = append(out, fmt.Sprintf("run %s only in new", y.Name))
+			out = append(out, SetupChange{Kind: SetupRun, Name: y.Name, Side: "new"})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package analysis_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestDiffRegressionPerSecond(t *testing.T) {
 		t.Fatalf("matched %d cells (only old %v, only new %v), want 6 and none one-sided", len(d.Cells), d.OnlyOld, d.OnlyNew)
 	}
 	if len(d.Setup) != 0 {
-		t.Errorf("setup differences %q for sets of the same matrix", d.Setup)
+		t.Errorf("setup differences %+v for sets of the same matrix", d.Setup)
 	}
 	c := cellOf(t, d, "run1-s1-u24")
 	rps := c.Change(analysis.MetricRPS)
@@ -275,18 +276,27 @@ func TestDiffMismatch(t *testing.T) {
 	if strings.Join(d.OnlyOld, " ") != "run1-s3-u2 run1-s3-u8 run1-s3-u24" || strings.Join(d.OnlyNew, " ") != "run1-s5-u2 run1-s5-u8 run1-s5-u24" {
 		t.Errorf("only old %v, only new %v", d.OnlyOld, d.OnlyNew)
 	}
-	setup := strings.Join(d.Setup, "\n")
-	for _, want := range []string{
-		"scaled service compose assignment/model → compose assignment/worker",
-		"think time 1s → 500ms",
-		`request "predict": path /predict → /v2/predict`,
-		"run run1: duration 30s → 40s",
-		"Docker engine 20.10.24 (8 CPUs, 24.0 GiB) → 20.10.24 (16 CPUs, 24.0 GiB)",
-		"new: the application had uncommitted changes",
-	} {
-		if !strings.Contains(setup, want) {
-			t.Errorf("setup differences lack %q:\n%s", want, setup)
-		}
+	kinds := map[analysis.SetupKind]analysis.SetupChange{}
+	for _, c := range d.Setup {
+		kinds[c.Kind] = c
+	}
+	if c := kinds[analysis.SetupService]; c.Old != "compose assignment/model" || c.New != "compose assignment/worker" {
+		t.Errorf("scaled service change %+v", c)
+	}
+	if c := kinds[analysis.SetupThink]; fmt.Sprint(c.Old, " ", c.New) != "1s 500ms" {
+		t.Errorf("think time change %+v", c)
+	}
+	if c := kinds[analysis.SetupRequest]; c.Name != "predict" || len(c.Fields) != 1 || c.Fields[0] != (analysis.SetupField{Name: "path", Old: "/predict", New: "/v2/predict"}) {
+		t.Errorf("request change %+v", c)
+	}
+	if c := kinds[analysis.SetupRun]; c.Name != "run1" || len(c.Fields) != 1 || c.Fields[0].Name != "duration" || c.Fields[0].New != 40*time.Second {
+		t.Errorf("run change %+v", c)
+	}
+	if c := kinds[analysis.SetupEngine]; c.Old.(*results.Engine).CPUs != 8 || c.New.(*results.Engine).CPUs != 16 {
+		t.Errorf("engine change %+v", c)
+	}
+	if c := kinds[analysis.SetupDirty]; c.Side != "new" {
+		t.Errorf("uncommitted changes %+v", c)
 	}
 	s3, s5 := scaleDiff(t, d, 3), scaleDiff(t, d, 5)
 	if !s3.InOld || s3.InNew || s5.InOld || !s5.InNew {

@@ -96,7 +96,7 @@ func orNothing(items []string, none string) string {
 func diffWarnings(d *analysis.Diff) []string {
 	var out []string
 	for _, s := range d.Setup {
-		out = append(out, "setup: "+s)
+		out = append(out, "setup: "+setupText(s))
 	}
 	if len(d.OnlyOld) > 0 {
 		out = append(out, fmt.Sprintf("only in old (%d): %s", len(d.OnlyOld), strings.Join(d.OnlyOld, ", ")))
