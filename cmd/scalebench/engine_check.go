@@ -49,7 +49,7 @@ func checkService(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix, o
 			warnings: foreign,
 		}, nil
 	case m.Swarm != nil:
-		s, err := dc.Swarm(ctx, m.Swarm.Service, opts)
+		s, err := dc.SwarmIn(ctx, m.Swarm.Stack, m.Swarm.Service, opts)
 		if err != nil {
 			return nil, placed(m, err, matrix.AtSwarmService, matrix.AtSwarmService)
 		}
