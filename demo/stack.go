@@ -84,6 +84,9 @@ type StackOptions struct {
 	// Binary is a prebuilt static demoapp binary; "" builds one with
 	// BuildApp from ModuleDir.
 	Binary string
+	// Self is a static scalebench binary (see SelfBinary) the image is
+	// made from instead, running as SelfEntrypoint: nothing is compiled.
+	Self string
 	// ModuleDir is the scalebench source tree; "" finds it (FindModule).
 	ModuleDir string
 	// ReadyTimeout bounds the wait for the api and every model to be up
@@ -110,6 +113,8 @@ type Stack struct {
 	owner     string
 	keepImage bool
 	logf      func(format string, args ...any)
+	// entry is the image's entrypoint: the demo app's command line.
+	entry []string
 
 	mu   sync.Mutex
 	down bool
@@ -236,7 +241,12 @@ func firstName(names []string) string {
 
 // buildImage builds (or takes) the demoapp binary and the image around it.
 func (s *Stack) buildImage(ctx context.Context, opts StackOptions) error {
-	bin := opts.Binary
+	bin, file := opts.Binary, "/demoapp"
+	s.entry = []string{file}
+	if opts.Self != "" {
+		bin, file, s.entry = opts.Self, SelfEntrypoint[0], SelfEntrypoint
+		s.logf("making the demo image from %s (the app runs as %s)", bin, strings.Join(SelfEntrypoint, " "))
+	}
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "scalebench-demoapp-")
 		if err != nil {
@@ -255,8 +265,8 @@ func (s *Stack) buildImage(ctx context.Context, opts StackOptions) error {
 	s.logf("building image %s FROM scratch", s.Image)
 	err := s.docker.BuildScratch(ctx, dockerctl.ScratchImage{
 		Tag:        s.Image,
-		Files:      map[string]string{"/demoapp": bin},
-		Entrypoint: []string{"/demoapp"},
+		Files:      map[string]string{file: bin},
+		Entrypoint: s.entry,
 		Expose:     []string{fmt.Sprintf("%d/tcp", apiPort)},
 		Labels:     map[string]string{LabelDemo: "1", LabelDemoProject: s.Project, LabelDemoOwner: s.owner},
 	})
@@ -371,7 +381,7 @@ func (s *Stack) create(ctx context.Context, opts StackOptions, svc service) (str
 		Cmd:   []string{svc.cmd},
 		Env:   env,
 		Healthcheck: &container.HealthConfig{
-			Test:     []string{"CMD", "/demoapp", "probe", svc.health},
+			Test:     append(append([]string{"CMD"}, s.entry...), "probe", svc.health),
 			Interval: healthInterval,
 			Timeout:  3 * time.Second,
 			Retries:  3,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scalebench/scalebench/demo"
 	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/experiments"
 	"github.com/scalebench/scalebench/matrix"
 )
 
@@ -27,6 +28,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	modelTime := fs.Duration("model-time", 0, "the model's simulated inference time (default 150ms: MODEL_SERVICE_TIME)")
 	apiCost := fs.Duration("api-cost", 0, "the api's cost per prediction: slept in a worker in pool mode (default 5ms), burnt CPU in cpu mode (default 55ms: API_COST)")
 	fs.BoolVar(&o.noReport, "no-report", false, "do not render the report at the end")
+	imageFrom := fs.String("image-from", "auto", "how to make the demo image: `self` (from this scalebench binary, which must be static: CGO_ENABLED=0), build (go build from a scalebench source tree), or auto (self when it can, else build)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,15 +46,25 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *apiWorkers > 0 && mode != demo.PoolMode {
 		return usageError{errors.New("--api-workers sizes the pool mode's worker pool; the cpu mode has one slot (API_SLOTS): drop --api-workers or use --api pool")}
 	}
-	moduleDir, err := demo.FindModule()
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+	if *imageFrom != "auto" && *imageFrom != "self" && *imageFrom != "build" {
+		return usageError{fmt.Errorf("--image-from %q: use self, build or auto", *imageFrom)}
 	}
+	moduleDir, modErr := demo.FindModule()
 	path := *file
-	if path == "" {
+	if path == "" && modErr == nil {
 		path = filepath.Join(moduleDir, "experiments", "demo.yaml")
 		if rel, err := filepath.Rel(mustGetwd(), path); err == nil {
 			path = rel
+		}
+	} else if path == "" {
+		// No source tree: the study this binary carries.
+		dir, err := os.MkdirTemp("", "scalebench-demo-study-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if path, err = experiments.WriteDemo(dir); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 	}
 	m, err := loadMatrix(e, path)
@@ -76,7 +88,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer dc.Close()
-	opts := demo.StackOptions{
+	self, err := demoImageFrom(ctx, dc, *imageFrom, modErr)
+	if err != nil {
+		return err
+	}
+	opts := demo.StackOptions{Self: self,
 		Docker: dc, Project: m.Compose.Project, Port: *port, ModuleDir: moduleDir, KeepImage: *keep,
 		APIMode: mode, APIEnv: map[string]string{},
 		Log: func(format string, args ...any) {
@@ -117,6 +133,29 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "the stack is still up (--keep): api at %s, project %s\n", stack.URL, stack.Project)
 	}
 	return err
+}
+
+// demoImageFrom decides how the demo image is made: from the running
+// binary (its path is returned) or built from the source tree ("").
+func demoImageFrom(ctx context.Context, dc *dockerctl.Client, from string, modErr error) (string, error) {
+	arch := ""
+	if eng, err := dc.Engine(ctx); err == nil {
+		arch = eng.Arch
+	}
+	self, selfErr := demo.SelfBinary(arch)
+	switch {
+	case from == "self" && selfErr != nil:
+		return "", usageError{fmt.Errorf("--image-from self: %w", selfErr)}
+	case from == "build" && modErr != nil:
+		return "", usageError{fmt.Errorf("--image-from build: %w", modErr)}
+	case from == "build":
+		return "", nil
+	case selfErr == nil:
+		return self, nil
+	case modErr != nil:
+		return "", fmt.Errorf("demo: %w; this binary cannot be used (%v), and %v", demo.ErrNoDemoImage, selfErr, modErr)
+	}
+	return "", nil
 }
 
 func mustGetwd() string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/scalebench/scalebench/demo"
 	"github.com/scalebench/scalebench/internal/echo"
 )
 
@@ -21,8 +22,12 @@ func runSUT(ctx context.Context, e *env, args []string) error {
 		return runSUTAPI(ctx, e, args[1:])
 	case "model":
 		return runSUTModel(ctx, e, args[1:])
+	case "app":
+		// The demo image's entrypoint when it is made from this binary:
+		// the demo app's command line, configured by the environment.
+		return demo.RunApp(ctx, args[1:], nil, e.stderr)
 	default:
-		return usageError{fmt.Errorf("sut: unknown target %q (known: echo, api, model)", args[0])}
+		return usageError{fmt.Errorf("sut: unknown target %q (known: echo, api, model, app)", args[0])}
 	}
 }
 
