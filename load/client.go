@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,7 @@ const (
 	classStatus
 	classExpect
 	classOther
+	classTLS
 	numClasses
 )
 
@@ -38,6 +38,7 @@ var classNames = [numClasses]string{
 	classStatus:  results.ClassStatus,
 	classExpect:  results.ClassExpect,
 	classOther:   results.ClassOther,
+	classTLS:     results.ClassTLS,
 }
 
 // maxSample bounds a failure's saved detail.
@@ -140,7 +141,7 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 		},
 	}
 	if t.isTLS {
-		hc.TLSConfig = &tls.Config{ServerName: t.base.Hostname()}
+		hc.TLSConfig = t.tls
 	}
 	return hc
 }
@@ -160,6 +161,8 @@ type conn struct {
 	reqs []fasthttp.Request // one per endpoint, or one rebuilt as needed
 	cur  int                // with one rebuilt request: the endpoint it holds, -1 for none
 	resp *fasthttp.Response
+	fill fillState         // data file rows: see prepare
+	hop  *fasthttp.Request // redirects: see follow
 }
 
 func newConn(hc *fasthttp.HostClient, eps []endpoint) *conn {
@@ -198,7 +201,11 @@ type outcome struct {
 // do sends endpoint i and reads the whole response.
 func (c *conn) do(i int, e *endpoint) outcome {
 	resp := c.resp
-	err := c.hc.DoTimeout(c.request(i), resp, e.timeout)
+	req := c.prepare(i, e)
+	err := c.hc.DoTimeout(req, resp, e.timeout)
+	if err == nil && e.redirects > 0 && isRedirect(resp.StatusCode()) {
+		err = c.follow(req, e)
+	}
 	if err != nil {
 		cl, msg := classify(err, e.timeout)
 		return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}
@@ -223,6 +230,13 @@ func (c *conn) do(i int, e *endpoint) outcome {
 // classify maps a transport error to a failure class and a message that
 // groups well (no ports, no addresses).
 func classify(err error, timeout time.Duration) (uint8, string) {
+	if msg, ok := classifyTLS(err); ok {
+		return classTLS, msg
+	}
+	var re redirectError
+	if errors.As(err, &re) {
+		return classOther, string(re)
+	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),

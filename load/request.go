@@ -1,13 +1,11 @@
 package load
 
 import (
-	"bytes"
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"mime/multipart"
-	"net/textproto"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -36,6 +34,10 @@ type endpoint struct {
 	timeout time.Duration
 	expect  matrix.Expect
 	needle  []byte // Expect.BodyContains
+	// redirects is the most redirects followed; 0 for none.
+	redirects int
+	// rows, when set, fills the request from a data file row per request.
+	rows *endpointRows
 }
 
 // target is the parsed base URL.
@@ -43,6 +45,7 @@ type target struct {
 	base  *url.URL
 	addr  string // host:port
 	isTLS bool
+	tls   *tls.Config // for https: the scenario's, see tlsConfig
 }
 
 func parseTarget(s string) (target, error) {
@@ -62,7 +65,11 @@ func parseTarget(s string) (target, error) {
 			port = "443"
 		}
 	}
-	return target{base: u, addr: u.Hostname() + ":" + port, isTLS: u.Scheme == "https"}, nil
+	t := target{base: u, addr: u.Hostname() + ":" + port, isTLS: u.Scheme == "https"}
+	if t.isTLS {
+		t.tls = &tls.Config{ServerName: u.Hostname()}
+	}
+	return t, nil
 }
 
 // join appends a request path (which may carry a query) to the target URL.
@@ -87,6 +94,13 @@ func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 	eps := make([]endpoint, len(sc.Requests))
 	weights := make([]int, len(sc.Requests))
 	seen := map[string]int{}
+	var rows *rowData
+	if sc.Data != nil {
+		var err error
+		if rows, err = newRowData(sc.Data); err != nil {
+			return nil, nil, err
+		}
+	}
 	for i, r := range sc.Requests {
 		e := endpoint{
 			name:    r.Name,
@@ -95,6 +109,12 @@ func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 			timeout: r.Timeout,
 			expect:  r.Expect,
 			needle:  []byte(r.Expect.BodyContains),
+		}
+		switch {
+		case sc.Redirects == 0:
+			e.redirects = matrix.DefaultRedirects
+		case sc.Redirects > 0:
+			e.redirects = sc.Redirects
 		}
 		if e.method == "" {
 			e.method = fasthttp.MethodGet
@@ -134,6 +154,8 @@ func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 		case r.JSON != "":
 			e.body = []byte(r.JSON)
 			e.ctype = "application/json"
+		case len(r.Form) > 0 && rows != nil && formTemplated(r.Form):
+			e.ctype = multipart.NewWriter(nil).FormDataContentType() // bodies per row: see compileRows
 		case len(r.Form) > 0:
 			body, ctype, err := multipartBody(r.Form)
 			if err != nil {
@@ -141,40 +163,30 @@ func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 			}
 			e.body, e.ctype = body, ctype
 		}
+		if rows != nil {
+			if err := compileRows(&e, r, rows); err != nil {
+				return nil, nil, fmt.Errorf("request %q: %w", e.name, err)
+			}
+		}
 		eps[i] = e
 	}
 	return eps, weights, nil
 }
 
+// formTemplated reports whether a form takes a value or a file from a data row.
+func formTemplated(form []matrix.FormField) bool {
+	for _, f := range form {
+		if matrix.ParseTemplate(f.Value) != nil || matrix.ParseTemplate(f.File) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // multipartBody builds a multipart/form-data body once; every request of the
 // endpoint sends the same bytes.
 func multipartBody(fields []matrix.FormField) ([]byte, string, error) {
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		if f.File == "" {
-			if err := w.WriteField(f.Name, f.Value); err != nil {
-				return nil, "", fmt.Errorf("form field %q: %w", f.Name, err)
-			}
-			continue
-		}
-		data, err := os.ReadFile(f.File)
-		if err != nil {
-			return nil, "", fmt.Errorf("form field %q: read upload file: %w", f.Name, err)
-		}
-		h := make(textproto.MIMEHeader)
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, f.Name, filepath.Base(f.File)))
-		h.Set("Content-Type", contentTypeOf(f.File))
-		part, err := w.CreatePart(h)
-		if err != nil {
-			return nil, "", fmt.Errorf("form field %q: %w", f.Name, err)
-		}
-		part.Write(data)
-	}
-	if err := w.Close(); err != nil {
-		return nil, "", fmt.Errorf("close multipart body: %w", err)
-	}
-	return buf.Bytes(), w.FormDataContentType(), nil
+	return multipartBodyWith(fields, "")
 }
 
 func contentTypeOf(path string) string {

@@ -76,10 +76,10 @@ type Compose struct {
 // Stack as its compose file names it (docker stack deploy names it
 // Stack_Service).
 type Swarm struct {
+	Stack   string `json:"stack,omitempty"`
 	Service string `json:"service"`
 }
 
-	Stack   string `json:"stack,omitempty"`
 // Scenario is the behaviour of one virtual user: pick a request by weight,
 // send it, wait, repeat.
 type Scenario struct {
