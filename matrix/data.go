@@ -372,9 +372,13 @@ func (p *parser) data(n *yaml.Node) *Data {
 	if d.File == "" || p.keep {
 		return d
 	}
+	if _, err := os.Stat(d.File); err != nil {
+		p.errorf(fileNode, fmt.Sprintf("give its path relative to the matrix file; looked for %s", p.shown(d.File)), "data file %q does not exist", fileNode.Value)
+		return nil
+	}
 	rows, err := ReadData(d.File)
 	if err != nil {
-		p.errorf(fileNode, fmt.Sprintf("give a CSV (header row) or JSON Lines file, its path relative to the matrix file; looked for %s", p.shown(d.File)), "%s", strings.TrimPrefix(err.Error(), "data file: "))
+		p.errorf(fileNode, "", "%s", strings.ReplaceAll(err.Error(), d.File, p.shown(d.File)))
 		return nil
 	}
 	d.Fields, p.rows = rows.Fields, rows
