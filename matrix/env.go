@@ -210,53 +210,75 @@ func locate(src []byte, line, col int, text string) (int, int) {
 // osLookup is the process environment.
 func osLookup(name string) (string, bool) { return os.LookupEnv(name) }
 
-// redacted returns a copy of m for saving: numbers, durations and lists
-// from m, every text from the matrix decoded with ${NAME} kept wherever a
-// value came from the environment. Without such values it is m itself.
+// redactedCopy returns a copy of m for saving: numbers, durations and
+// lists from m, and every text still as the file gave it taken from the
+// matrix decoded with ${NAME} kept. A text changed since (run --target)
+// is m's own. Without values from the environment it is m itself.
 func (m Matrix) redactedCopy() Matrix {
 	if m.saved == nil {
 		return m
 	}
-	out := m
-	mergeText(reflect.ValueOf(&out).Elem(), reflect.ValueOf(m.saved).Elem())
+	out, parsed := m, m.parsed
+	if parsed == nil { // no copy: every text is saved as the file gave it
+		parsed = &m
+	}
+	mergeText(reflect.ValueOf(&out).Elem(), reflect.ValueOf(parsed).Elem(), reflect.ValueOf(m.saved).Elem())
 	out.File, out.Env = m.File, m.Env
 	return out
 }
 
-// mergeText copies into dst every text of src that sits where dst has one,
-// walking both alike. Where their shapes differ (a list of another length,
-// a nil pointer) dst keeps its own.
-func mergeText(dst, src reflect.Value) {
+// mergeText puts into dst the text of saved wherever dst still holds the
+// text of parsed, walking the three alike. Where their shapes differ (a
+// list of another length, a nil pointer) dst keeps its own.
+func mergeText(dst, parsed, saved reflect.Value) {
 	switch dst.Kind() {
 	case reflect.String:
-		dst.SetString(src.String())
+		if dst.String() == parsed.String() {
+			dst.SetString(saved.String())
+		}
 	case reflect.Struct:
 		for i := 0; i < dst.NumField(); i++ {
 			if dst.Type().Field(i).IsExported() {
-				mergeText(dst.Field(i), src.Field(i))
+				mergeText(dst.Field(i), parsed.Field(i), saved.Field(i))
 			}
 		}
 	case reflect.Pointer:
-		if !dst.IsNil() && !src.IsNil() {
+		if !dst.IsNil() && !parsed.IsNil() && !saved.IsNil() {
 			c := reflect.New(dst.Type().Elem())
 			c.Elem().Set(dst.Elem())
-			mergeText(c.Elem(), src.Elem())
+			mergeText(c.Elem(), parsed.Elem(), saved.Elem())
 			dst.Set(c)
 		}
 	case reflect.Slice:
-		if dst.Len() == src.Len() && !dst.IsNil() {
-			c := reflect.MakeSlice(dst.Type(), dst.Len(), dst.Len())
+		if n := dst.Len(); n == parsed.Len() && n == saved.Len() && !dst.IsNil() {
+			c := reflect.MakeSlice(dst.Type(), n, n)
 			reflect.Copy(c, dst)
-			for i := 0; i < c.Len(); i++ {
-				mergeText(c.Index(i), src.Index(i))
+			for i := 0; i < n; i++ {
+				mergeText(c.Index(i), parsed.Index(i), saved.Index(i))
 			}
 			dst.Set(c)
 		}
 	case reflect.Map:
-		if dst.Type().Key().Kind() == reflect.String && dst.Type().Elem().Kind() == reflect.String {
-			dst.Set(src) // header names may hold ${NAME} too: take the saved map whole
+		// Header names may hold ${NAME} too: a map of texts is taken whole.
+		if dst.Type().Elem().Kind() == reflect.String && reflect.DeepEqual(dst.Interface(), parsed.Interface()) {
+			dst.Set(saved)
 		}
 	}
+}
+
+// snapshot is a deep copy of m's exported fields.
+func snapshot(m *Matrix) *Matrix {
+	type plain Matrix
+	b, err := json.Marshal((*plain)(m))
+	if err != nil {
+		return nil
+	}
+	var c plain
+	if json.Unmarshal(b, &c) != nil {
+		return nil
+	}
+	out := Matrix(c)
+	return &out
 }
 
 // savedMatrix decodes data again with ${NAME} kept where the environment

@@ -67,6 +67,12 @@ func TestEnvExpansion(t *testing.T) {
 	if m.Scenario.Requests[0].Headers["Authorization"] != "Bearer s3cr3t-t0ken" {
 		t.Error("saving changed the matrix in use")
 	}
+	// A text changed after parsing (run --target) is saved as it is now.
+	over := *m
+	over.Target = "http://127.0.0.1:9999"
+	if b, _ := json.Marshal(over); !strings.Contains(string(b), `"target":"http://127.0.0.1:9999"`) || strings.Contains(string(b), "s3cr3t") {
+		t.Errorf("overridden target not saved, or the secret saved:\n%s", b)
+	}
 
 	// A rotated secret is the same matrix; read back, it runs with the
 	// environment of now.

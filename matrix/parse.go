@@ -66,6 +66,7 @@ func Parse(name string, data []byte, dir string) (*Matrix, error) {
 	m.at = p.at
 	if len(p.envUsed) > 0 {
 		m.Env, m.saved = p.envUsed, savedMatrix(name, data, dir)
+		m.parsed = snapshot(m)
 	}
 	return m, nil
 }

@@ -55,6 +55,10 @@ type Matrix struct {
 	// gave a value: its texts are what MarshalJSON writes. Nil when the
 	// file uses no environment variable.
 	saved *Matrix
+	// parsed is a copy of the matrix as parsed, with the environment's
+	// values: a text that still equals its parsed value is saved as in
+	// saved; one changed since (run --target) is saved as it is now.
+	parsed *Matrix
 }
 
 // Ceiling is the highest replica count the matrix may ask for: MaxScale,
