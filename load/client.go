@@ -163,6 +163,9 @@ type conn struct {
 	resp *fasthttp.Response
 	fill fillState         // data file rows: see prepare
 	hop  *fasthttp.Request // redirects: see follow
+
+	// rt is what the request in flight tells the transport.
+	rt roundTrip
 }
 
 func newConn(hc *fasthttp.HostClient, eps []endpoint) *conn {
@@ -198,11 +201,14 @@ type outcome struct {
 	fail   *failure
 }
 
-// do sends endpoint i and reads the whole response.
-func (c *conn) do(i int, e *endpoint) outcome {
+// do sends endpoint i, whose timing started at sent (zero: not read), and
+// reads the whole response.
+func (c *conn) do(i int, e *endpoint, sent time.Time) outcome {
 	resp := c.resp
 	req := c.prepare(i, e)
-	err := c.hc.DoTimeout(req, resp, e.timeout)
+	c.rt = roundTrip{timeout: e.timeout, start: sent}
+	req.SetUserValue(roundTripKey{}, &c.rt)
+	err := c.hc.Do(req, resp)
 	if err == nil && e.redirects > 0 && isRedirect(resp.StatusCode()) {
 		err = c.follow(req, e)
 	}

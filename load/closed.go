@@ -55,7 +55,7 @@ func (l *loop) request(w *worker, rng *rand.Rand) (time.Duration, bool) {
 	i := l.pick.pick(rng)
 	e := &l.eps[i]
 	sent := time.Now()
-	o := w.conn.do(i, e)
+	o := w.conn.do(i, e, sent)
 	end := time.Now()
 	if l.stopped.Load() {
 		return 0, false

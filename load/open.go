@@ -66,7 +66,7 @@ func (l *loop) slot(w *worker, interval float64, n int64) {
 		e := &l.eps[i]
 		w.busy.Store(true)
 		w.sent++
-		o := w.conn.do(i, e)
+		o := w.conn.do(i, e, time.Time{})
 		end := time.Now()
 		w.busy.Store(false)
 		if l.stopped.Load() {

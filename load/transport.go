@@ -22,6 +22,18 @@ import (
 // nothing here reads.
 type transport struct{}
 
+// roundTrip is what a request tells the transport, as its user value under
+// roundTripKey: its timeout, and when its timing started (read from the
+// clock just before). The client sends it without fasthttp's own timeout,
+// which would read the clock twice more per request; a request sent with
+// one (DoTimeout) keeps that.
+type roundTrip struct {
+	timeout time.Duration
+	start   time.Time
+}
+
+type roundTripKey struct{}
+
 // maxDeadlineSlack bounds how late a request may time out.
 const maxDeadlineSlack = 100 * time.Millisecond
 
@@ -39,13 +51,16 @@ func (transport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp 
 		// Streams hand the connection back later; fasthttp knows how.
 		return fasthttp.DefaultTransport.RoundTrip(hc, req, resp)
 	}
-	timeout := req.GetTimeOut()
+	timeout, start := req.GetTimeOut(), time.Time{}
+	if rt, ok := req.UserValue(roundTripKey{}).(*roundTrip); ok && timeout <= 0 {
+		timeout, start = rt.timeout, rt.start
+	}
 	cc, err := hc.AcquireConn(timeout, req.ConnectionClose())
 	if err != nil {
 		return false, err
 	}
 	conn := cc.Conn()
-	if err := armDeadline(conn, timeout); err != nil {
+	if err := armDeadline(conn, timeout, start); err != nil {
 		hc.CloseConn(cc)
 		return true, err
 	}
@@ -85,9 +100,9 @@ func (transport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp 
 }
 
 // armDeadline makes sure conn's deadline falls within deadlineSlack after
-// timeout from now, moving it only when it does not. A timeout ≤ 0 clears
-// the deadline.
-func armDeadline(conn net.Conn, timeout time.Duration) error {
+// timeout from now (start, or the clock when start is zero), moving it only
+// when it does not. A timeout ≤ 0 clears the deadline.
+func armDeadline(conn net.Conn, timeout time.Duration, now time.Time) error {
 	tc := trackedOf(conn)
 	if timeout <= 0 {
 		if tc != nil {
@@ -98,7 +113,10 @@ func armDeadline(conn net.Conn, timeout time.Duration) error {
 		}
 		return conn.SetDeadline(time.Time{})
 	}
-	want := time.Now().Add(timeout)
+	if now.IsZero() {
+		now = time.Now()
+	}
+	want := now.Add(timeout)
 	if tc == nil {
 		return conn.SetDeadline(want)
 	}

@@ -27,7 +27,7 @@ func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
 	arm := func(timeout time.Duration) {
 		t.Helper()
 		before := time.Now()
-		if err := armDeadline(tc, timeout); err != nil {
+		if err := armDeadline(tc, timeout, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		after := time.Now()
@@ -49,7 +49,7 @@ func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
 	if len(dc.set) != 3 {
 		t.Fatalf("a request past the slack set %d deadlines in all, want 3", len(dc.set))
 	}
-	if err := armDeadline(tc, 0); err != nil {
+	if err := armDeadline(tc, 0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(dc.set); n != 4 || !dc.set[n-1].IsZero() || !tc.deadline.IsZero() {
