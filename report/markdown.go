@@ -397,6 +397,7 @@ func (m *md) scale(run *analysis.Run, scale int) {
 	m.line("Whole cells, ramp and warm-up included, as Locust's statistics table counts them (the summary above is steady-state).")
 	m.line("")
 	m.errors(cells)
+	m.agents(cells)
 	var charts []*plots.Chart
 	for _, c := range cells {
 		if ch := m.cs.Cells[c.Cell.ID]; ch != nil {

@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scalebench/scalebench/agents"
 	"github.com/scalebench/scalebench/demo"
 	"github.com/scalebench/scalebench/dockerctl"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/report"
 	"github.com/scalebench/scalebench/results"
 )
 
@@ -198,4 +200,35 @@ func agentsLoad(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix, n i
 		return nil, err
 	}
 	return co.Load, nil
+}
+
+// loadOnAgents runs `scalebench load --agents n`: cfg's cell on n Swarm
+// load agents of the engine in DOCKER_HOST, merged into one record.
+func loadOnAgents(ctx context.Context, e *env, cfg load.Config, n int) (*results.Load, bool, error) {
+	if n < 1 || n > matrix.MaxAgents {
+		return nil, false, usageError{fmt.Errorf("%w, found %d", errAgentsFlag, n)}
+	}
+	dc, err := dockerctl.Connect(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("--agents needs a Docker engine that is a Swarm manager: %w", err)
+	}
+	defer dc.Close()
+	logf := func(format string, args ...any) { fmt.Fprintf(e.stderr, "scalebench load: "+format+"\n", args...) }
+	co, err := newCoordinator(ctx, dc, &matrix.Agents{Replicas: n}, logf)
+	if err != nil {
+		return nil, false, err
+	}
+	return co.Load(ctx, cfg)
+}
+
+// printAgents prints the load agents' breakdown of rec, if any.
+func printAgents(w io.Writer, rec *results.Load) {
+	for _, a := range rec.Agents {
+		fmt.Fprintf(w, "%s on %s: %s, %s, %d requests, %.1f req/s steady, generator CPU %.2f cores, clock offset %s",
+			a.Name, firstNonEmpty(a.Node, "?"), report.AgentShare(a), a.Status, a.Requests, a.RPS, a.GeneratorCPU, a.ClockOffset.Round(100*time.Microsecond))
+		if a.Error != "" {
+			fmt.Fprintf(w, ": %s", a.Error)
+		}
+		fmt.Fprintln(w)
+	}
 }

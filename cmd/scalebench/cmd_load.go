@@ -55,6 +55,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.csvPrefix, "csv", "", "write Locust-compatible `prefix`_stats.csv, _stats_history.csv and _failures.csv")
 	fs.StringVar(&f.hlogPath, "hlog", "", "write per-second histograms as an HdrHistogram interval log to `file`")
 	fs.BoolVar(&f.failOnErrors, "fail-on-errors", false, "exit 1 when any request failed")
+	nAgents := fs.Int("agents", 0, "send the load from `N` load agents run as a Swarm service on the engine in DOCKER_HOST (not with --csv, --hlog)")
 	debugAddr := fs.String("debug-addr", "", "serve Go profiles (/debug/pprof/) and the goroutine count (/debug/goroutines) on this loopback `host:port` while the load runs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -103,7 +104,16 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	}
 
 	fmt.Fprintf(e.stderr, "scalebench load: %s, %s for %s against %s\n", requestList(cfg.Scenario), cfg.Cell.Level(), cfg.Cell.Duration, cfg.Target)
-	rec, aborted, err := load.Run(ctx, cfg)
+	run := load.Run
+	if *nAgents != 0 {
+		if f.csvPrefix != "" || f.hlogPath != "" {
+			return usageError{errors.New("load: --csv and --hlog are not available with --agents (the agents' seconds are merged, not logged); use --json")}
+		}
+		run = func(ctx context.Context, cfg load.Config) (*results.Load, bool, error) {
+			return loadOnAgents(ctx, e, cfg, *nAgents)
+		}
+	}
+	rec, aborted, err := run(ctx, cfg)
 	live.done()
 	if err != nil {
 		return fmt.Errorf("load %s: %w", cfg.Target, err)
@@ -114,6 +124,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	if err := load.WriteTable(e.stdout, rec); err != nil {
 		return err
 	}
+	printAgents(e.stdout, rec)
 	if ivErr != nil {
 		return ivErr
 	}
