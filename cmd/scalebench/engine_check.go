@@ -32,6 +32,12 @@ func checkService(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix, o
 	}
 	switch {
 	case m.Compose != nil:
+		var podman *dockerctl.PodmanComposeError
+		if err := dc.CheckPodmanCompose(ctx, m.Compose.Project); errors.As(err, &podman) {
+			return nil, usageError{matrix.ErrorList{m.ErrorAt(matrix.AtComposeProject, "", "%v", err)}}
+		} else if err != nil {
+			return nil, err
+		}
 		s, err := dc.Compose(ctx, m.Compose.Project, m.Compose.Service, opts)
 		if err != nil {
 			return nil, placed(m, err, matrix.AtComposeProject, matrix.AtComposeService)
