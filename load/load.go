@@ -203,6 +203,7 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	close(l.stopCh)
 	for _, w := range ws {
 		w.timer.Reset(0) // wakes a worker waiting in sleep
+		w.wake()         // or an open-loop slot waiting for a send
 	}
 	cancelRun()
 	tr.closeAll()
@@ -229,6 +230,10 @@ type worker struct {
 	timer *time.Timer
 	busy  atomic.Bool // open loop: a request is in flight
 	sent  int64       // open loop: requests sent, read after the worker ends
+	// open loop: tickets is where the pacer hands the slot its sends;
+	// freeAt is when it last became free, from the start.
+	tickets chan ticket
+	freeAt  time.Duration
 }
 
 // loop holds what the workers share, read-only but for atomics.
@@ -243,7 +248,6 @@ type loop struct {
 	stopCh  chan struct{}
 
 	spawned atomic.Int64 // closed loop: users started
-	next    atomic.Int64 // open loop: next ticket
 }
 
 // active is the user count (closed) or requests in flight (open).

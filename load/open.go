@@ -31,58 +31,109 @@ func dueBefore(d time.Duration, rate float64) int64 {
 }
 
 // runOpen sends requests at the cell's rate, send i intended at i/rate
-// seconds, from MaxInFlight slots. A free slot claims the next send and
-// waits for its time; when every slot is busy the next send waits for one to
-// free up and leaves late. Latency counts from the intended time, so a
-// stalled target shows in the percentiles instead of slowing the sends down
-// (no coordinated omission).
+// seconds, from MaxInFlight slots. One pacer goroutine waits for each
+// send's time and hands it to the slot that has been free longest; when
+// every slot is busy the send waits for one to free up and leaves late.
+// Latency counts from the intended time, so a stalled target shows in the
+// percentiles instead of slowing the sends down (no coordinated omission).
+//
+// A pacer rather than a timer per slot: a thousand slots each re-arming
+// its own timer per request kept a thousand timers in the runtime's heaps,
+// and their upkeep showed in profiles; now one timer paces, and a slot
+// waits on its own channel, which only the pacer and the stop send to.
 func (l *loop) runOpen(wg *sync.WaitGroup, begin <-chan struct{}) {
 	interval := float64(time.Second) / l.cell.Rate
+	free := make(chan *worker, len(l.workers))
 	for _, w := range l.workers {
-		// Each slot holds its first send before the clock starts, so waking
-		// a thousand slots at once does not make the first sends late.
-		first := l.next.Add(1) - 1
+		w.tickets = make(chan ticket, 1)
+		free <- w
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-begin
-			l.slot(w, interval, first)
+			l.slot(w, free)
 		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-begin
+		l.pace(interval, free)
+	}()
+}
+
+// ticket is one send handed to a slot.
+type ticket struct {
+	due  time.Duration // intended send time, from the start
+	late bool          // the slot that takes it was free only after lateAfter past due
+}
+
+// pace hands send n to a free slot at n·interval, until the cell's
+// duration or the stop.
+func (l *loop) pace(interval float64, free <-chan *worker) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for n := int64(0); ; n++ {
+		due := time.Duration(float64(n) * interval)
+		if due >= l.cell.Duration || !l.sleep(t, due-time.Since(l.start)) {
+			return
+		}
+		var w *worker
+		select {
+		case w = <-free:
+		case <-l.stopCh:
+			return
+		}
+		// Late when it was due before the slot that takes it was free: a
+		// timer that wakes the pacer a little late does not make it late.
+		tk := ticket{due: due, late: w.freeAt-due > lateAfter}
+		select {
+		case w.tickets <- tk:
+		default:
+			return // the stop's wake-up took the slot's place: stopping
+		}
 	}
 }
 
-func (l *loop) slot(w *worker, interval float64, n int64) {
+// slot sends the tickets it is handed, records them and frees itself.
+func (l *loop) slot(w *worker, free chan<- *worker) {
 	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
-	late := false
-	for !l.stopped.Load() {
-		due := time.Duration(float64(n) * interval)
-		if due >= l.cell.Duration {
-			return
-		}
-		if !w.sleep(l, due-time.Since(l.start)) {
+	for {
+		tk := <-w.tickets
+		if l.stopped.Load() {
 			return
 		}
 		i := l.pick.pick(rng)
 		e := &l.eps[i]
 		w.busy.Store(true)
 		w.sent++
-		o := w.conn.do(i, e, time.Time{})
+		sent := time.Now()
+		o := w.conn.do(i, e, sent)
 		end := time.Now()
 		w.busy.Store(false)
 		if l.stopped.Load() {
 			return
 		}
 		s := sample{
-			end: end.Sub(l.start), latency: end.Sub(l.start) - due,
+			end: end.Sub(l.start), latency: end.Sub(l.start) - tk.due,
 			bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
-			late: late,
+			late: tk.late,
 		}
 		if !w.ring.push(s, l.stopped) {
 			return
 		}
-		// Claim the next send; it is late when it was due before this slot
-		// was free to take it.
-		n = l.next.Add(1) - 1
-		late = time.Since(l.start)-time.Duration(float64(n)*interval) > lateAfter
+		w.freeAt = s.end
+		free <- w // never blocks: it holds every slot
+	}
+}
+
+// wake ends a slot waiting for a ticket, once the load has stopped.
+func (w *worker) wake() {
+	if w.tickets == nil {
+		return
+	}
+	select {
+	case w.tickets <- ticket{}:
+	default: // a ticket is waiting: the slot sees the stop when it takes it
 	}
 }
