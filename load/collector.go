@@ -243,6 +243,7 @@ type collector struct {
 	rings       []*ring
 	users       func() int
 	progress    func(Progress)
+	second      func(results.Second)
 	interval    func(Interval)
 
 	total  []*window
@@ -412,6 +413,9 @@ func (c *collector) closeSecond(length time.Duration) {
 	out.P50, out.P95, out.P99 = Quantile(okTotal, 0.50), Quantile(okTotal, 0.95), Quantile(okTotal, 0.99)
 	out.Max = MaxLatency(okTotal)
 	c.series = append(c.series, out)
+	if c.second != nil {
+		c.second(out)
+	}
 	c.requests += tot.requests
 	c.failures += tot.failures
 

@@ -51,6 +51,10 @@ type Config struct {
 	// after the call returns: copy what must be kept. Keep it quick (buffer,
 	// do not block on I/O): recording waits while it runs.
 	Interval func(Interval)
+	// Second, when set, is called once per closed second, in order and
+	// from the same goroutine as Progress, with that second as the series
+	// saves it (the early-stop rule reads it). Keep it quick.
+	Second func(results.Second)
 }
 
 // Progress is the live view once per second.
@@ -182,6 +186,7 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	l.start = start
 	col := newCollector(start, steadyStart, eps, rings, l.active)
 	col.progress, col.interval = cfg.Progress, cfg.Interval
+	col.second = cfg.Second
 	cpuStart := markCPU()
 	colStop := make(chan struct{})
 	colDone := make(chan struct{})

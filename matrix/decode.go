@@ -70,6 +70,7 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 		"scenario": func(v *yaml.Node) { sawScenario = true; m.Scenario = p.scenario(v) },
 		"defaults": func(v *yaml.Node) { p.defaults(v, &m.Defaults) },
 		"runs":     func(v *yaml.Node) { runsNode = v },
+		"slo":      func(v *yaml.Node) { m.SLO = p.slo(v) },
 		"max_scale": func(v *yaml.Node) {
 			m.MaxScale = p.positiveInt(v, "max_scale")
 			if m.MaxScale > MaxScaleLimit {
@@ -80,6 +81,7 @@ func (p *parser) matrix(root *yaml.Node) *Matrix {
 	// Runs inherit the defaults, so they are decoded after them whatever the key order.
 	if runsNode != nil {
 		m.Runs = p.runs(runsNode, m.Defaults, m.Ceiling())
+		p.checkSearch(m, runsNode)
 	}
 	if m.Name == "" {
 		p.errorf(root, "add name: my-study; it prefixes result directory names", "the matrix has no name")
@@ -355,6 +357,8 @@ func (p *parser) run(n *yaml.Node, i int, d Defaults, ceiling int) Run {
 		"cooldown":      func(v *yaml.Node) { r.Cooldown = p.duration(v, "cooldown", true) },
 		"repeat":        func(v *yaml.Node) { r.Repeat = p.positiveInt(v, "repeat") },
 		"max_in_flight": func(v *yaml.Node) { r.MaxInFlight = p.positiveInt(v, "max_in_flight") },
+		"search":        func(v *yaml.Node) { r.Search = p.search(v, r.Name) },
+		"early_stop":    func(v *yaml.Node) { r.EarlyStop = p.boolean(v, "early_stop") },
 	})
 	if n.Kind != yaml.MappingNode {
 		return r
@@ -368,7 +372,7 @@ func (p *parser) run(n *yaml.Node, i int, d Defaults, ceiling int) Run {
 	switch {
 	case usersNode != nil && rateNode != nil:
 		p.errorf(rateNode, "keep users: for closed-loop users, or rate: for an open-loop arrival rate in requests/s", "run %q sets both users and rate", r.Name)
-	case usersNode == nil && rateNode == nil:
+	case usersNode == nil && rateNode == nil && r.Search == nil:
 		p.errorf(n, "add users: [1, 10, 50], or rate: [50, 100] in requests/s", "run %q has neither users nor rate", r.Name)
 	}
 	if durationNode == nil {

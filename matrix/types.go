@@ -41,6 +41,9 @@ type Matrix struct {
 	// MaxScale is the highest replica count a run may list (max_scale: in
 	// the file); 0 means DefaultMaxScale. See Ceiling.
 	MaxScale int `json:"max_scale,omitempty"`
+	// SLO is what every cell is judged against (slo: in the file); nil
+	// without one. Search runs need it.
+	SLO *SLO `json:"slo,omitempty"`
 
 	// Env names the environment variables whose values the file took
 	// (${NAME}); where such a value is text, the saved matrix holds
@@ -226,6 +229,12 @@ type Run struct {
 	Cooldown    time.Duration `json:"cooldown_ns"`
 	Repeat      int           `json:"repeat"`
 	MaxInFlight int           `json:"max_in_flight"`
+	// Search, when set, looks for each scale's capacity at the SLO instead
+	// of running Users or Rate (see slo.go).
+	Search *Search `json:"search,omitempty"`
+	// EarlyStop overrides whether a cell stops once its SLO verdict is
+	// decided (nil: on for search runs, off for grid runs).
+	EarlyStop *bool `json:"early_stop,omitempty"`
 }
 
 // Mode tells closed-loop (users) from open-loop (rate) cells.
