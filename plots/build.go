@@ -31,6 +31,9 @@ func (r *RunCharts) All() []*Chart {
 type Charts struct {
 	// Scaling is capacity against replicas (nil without any scale).
 	Scaling *Chart
+	// SLO is the capacity at the matrix's SLO against replicas (nil
+	// without an SLO).
+	SLO *Chart
 	// Bounds are the asymptotic-bounds charts, one per scale in order.
 	Bounds []*Chart
 	// Runs are per-run charts, in the study's run order.
@@ -50,6 +53,9 @@ func (cs *Charts) All(set *results.Set) []*Chart {
 	var out []*Chart
 	if cs.Scaling != nil {
 		out = append(out, cs.Scaling)
+	}
+	if cs.SLO != nil {
+		out = append(out, cs.SLO)
 	}
 	out = append(out, cs.Bounds...)
 	for i := range cs.Runs {
@@ -77,6 +83,9 @@ func Build(st *analysis.Study, set *results.Set) *Charts {
 	}
 	if len(st.Scales) > 0 {
 		cs.Scaling = keep(CapacityVsScale(st))
+	}
+	if caps := analysis.SLOCapacities(set, st.Thresholds); len(caps) > 0 {
+		cs.SLO = keep(CapacityAtSLO(caps, *set.Run.Matrix.SLO))
 	}
 	for i := range st.Scales {
 		if c := keep(Bounds(st, &st.Scales[i])); c != nil {

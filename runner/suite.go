@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/matrix"
 	"github.com/scalebench/scalebench/results"
 )
@@ -168,60 +167,80 @@ func (r *Runner) cells(ctx context.Context, st *state, s *Summary) error {
 		target = r.Target
 	}
 	total := len(st.todo)
-	r.Progress.Begin(st.dir, total, len(st.kept), estimate(st.todo))
+	probes, searchWall := r.Matrix.SearchBound(0)
+	r.Progress.Begin(st.dir, total+probes, len(st.kept), estimate(st.todo)+searchWall)
 	scaled := -1 // the scale the service is known to be at
-	var errs []error
 	for i, c := range st.todo {
 		if ctx.Err() != nil {
 			return ErrAborted
 		}
 		r.Progress.CellStart(i, c, estimate(st.todo[i:]))
-		cell, busy := r.cell(ctx, c, target, scaled)
-		s.Busy += busy
-		s.Rescale += cell.Timings.Scale + cell.Timings.Ready
-		if cell.Status != results.CellFailed || len(cell.Replicas) == c.Scale {
-			scaled = c.Scale
-		} else {
-			scaled = -1
-		}
-		saveStart := r.Now()
-		err := r.Save(st.dir, cell)
-		s.Save += r.Now().Sub(saveStart)
-		if err != nil {
-			// Every later cell would be lost too (a full disk, most
-			// often): stop, so the scale is restored now.
-			r.Progress.Logf("cell %s not saved: %v", c.ID, err)
-			st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("cell %s was run but not saved: %v", c.ID, err))
-			return errors.Join(append(errs, saveError(st.dir, c.ID, err))...)
-		}
-		// A failed cell's error is in its file, where the report finds it;
-		// run.json does not repeat it.
-		switch cell.Status {
-		case results.CellOK:
-			s.Done++
-		case results.CellFailed:
-			s.Failed++
-		case results.CellDegraded:
-			s.Degraded++
-		case results.CellAborted:
-			s.Aborted++
-		}
-		r.Progress.CellEnd(i, cell)
-		if cell.Status == results.CellAborted || ctx.Err() != nil {
-			return ErrAborted
+		if _, err := r.runOne(ctx, st, s, i, c, target, &scaled); err != nil {
+			return err
 		}
 		if c.Cooldown > 0 && i < total-1 {
-			cs := r.Now()
-			if err := r.Sleep(ctx, c.Cooldown); err != nil {
-				return ErrAborted
+			if err := r.cooldown(ctx, s, c); err != nil {
+				return err
 			}
-			s.Busy += r.Now().Sub(cs)
 		}
 	}
-	if s.Failed > 0 {
-		errs = append(errs, fmt.Errorf("%d of %d cells failed (see the report's warnings)", s.Failed, total))
+	if err := r.searches(ctx, st, s, target, &scaled, total); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	if s.Failed > 0 {
+		return fmt.Errorf("%d of %d cells failed (see the report's warnings)", s.Failed, s.Done+s.Failed+s.Degraded)
+	}
+	return nil
+}
+
+// runOne runs cell c, saves it and counts it in s. The error stops the
+// run: a cell that could not be saved, or an abort.
+func (r *Runner) runOne(ctx context.Context, st *state, s *Summary, i int, c matrix.Cell, target string, scaled *int) (*results.Cell, error) {
+	cell, busy := r.cell(ctx, c, target, *scaled)
+	s.Busy += busy
+	s.Rescale += cell.Timings.Scale + cell.Timings.Ready
+	if cell.Status != results.CellFailed || len(cell.Replicas) == c.Scale {
+		*scaled = c.Scale
+	} else {
+		*scaled = -1
+	}
+	saveStart := r.Now()
+	err := r.Save(st.dir, cell)
+	s.Save += r.Now().Sub(saveStart)
+	if err != nil {
+		// Every later cell would be lost too (a full disk, most
+		// often): stop, so the scale is restored now.
+		r.Progress.Logf("cell %s not saved: %v", c.ID, err)
+		st.run.Warnings = append(st.run.Warnings, fmt.Sprintf("cell %s was run but not saved: %v", c.ID, err))
+		return cell, saveError(st.dir, c.ID, err)
+	}
+	// A failed cell's error is in its file, where the report finds it;
+	// run.json does not repeat it.
+	switch cell.Status {
+	case results.CellOK:
+		s.Done++
+	case results.CellFailed:
+		s.Failed++
+	case results.CellDegraded:
+		s.Degraded++
+	case results.CellAborted:
+		s.Aborted++
+	}
+	r.Progress.CellEnd(i, cell)
+	if cell.Status == results.CellAborted || ctx.Err() != nil {
+		return cell, ErrAborted
+	}
+	return cell, nil
+}
+
+// cooldown pauses after cell c, counted as busy time.
+func (r *Runner) cooldown(ctx context.Context, s *Summary, c matrix.Cell) error {
+	cs := r.Now()
+	if err := r.Sleep(ctx, c.Cooldown); err != nil {
+		return ErrAborted
+	}
+	s.Busy += r.Now().Sub(cs)
+	return nil
 }
 
 // cell runs one cell: scale, ready, settle (after a rescale), load with
@@ -275,12 +294,7 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 	if r.HostCPU != nil {
 		stopHost = r.HostCPU.SampleHost(ctx, t0)
 	}
-	rec, aborted, err := r.Load(ctx, load.Config{
-		Target:   target,
-		Scenario: r.Matrix.Scenario,
-		Cell:     c,
-		Progress: func(p load.Progress) { r.Progress.Live(p) },
-	})
+	rec, aborted, early, err := r.loadCell(ctx, c, target)
 	if stop != nil {
 		cell.Containers = stop()
 	}
@@ -289,7 +303,7 @@ func (r *Runner) cell(ctx context.Context, c matrix.Cell, target string, scaled 
 	}
 	cell.Timings.Load = r.Now().Sub(t0)
 	busy += cell.Timings.Load
-	cell.Load = rec
+	cell.Load, cell.EarlyStop = rec, early
 	if err != nil {
 		return fail("load: %v", err)
 	}

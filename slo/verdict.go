@@ -60,32 +60,38 @@ func (l limit) broken() bool {
 
 func (l limit) clear() bool { return math.Abs(l.est-l.bound) > Z*l.se }
 
-// Judge judges cells, the repeats of one load level, against s. Only
-// cells with a load record count; a cell stopped early by the rule of
-// this package is a clear failure. Judge of no usable cell is an unclear
-// failure.
+// Judge judges cells, the repeats of one load level, against s. Every
+// cell with a load record counts as a repeat; a cell stopped early by the
+// rule of this package makes the level a clear failure; a level with no
+// steady-state request is an unsure failure.
 func Judge(s matrix.SLO, cells []*results.Cell) Verdict {
 	var v Verdict
 	var used []*results.Cell
 	for _, c := range cells {
-		if c == nil || c.Load == nil || c.Load.Steady.Requests == 0 && c.EarlyStop == nil {
+		if c == nil || c.Load == nil {
 			continue
 		}
-		used = append(used, c)
 		v.Repeats++
-		if c.EarlyStop != nil {
+		v.Throughput += goodRPS(c.Load.Steady)
+		switch {
+		case c.EarlyStop != nil:
 			v.EarlyStopped++
 			v.Broken = append(v.Broken, c.EarlyStop.Reason)
+		case c.Load.Steady.Requests > 0:
+			used = append(used, c)
 		}
-		v.Throughput += goodRPS(c.Load.Steady)
 	}
-	if v.Repeats == 0 {
-		v.Broken = []string{"no load recorded"}
-		return v
+	if v.Repeats > 0 {
+		v.Throughput /= float64(v.Repeats)
 	}
-	v.Throughput /= float64(v.Repeats)
-	if v.EarlyStopped > 0 {
+	switch {
+	case v.EarlyStopped > 0:
 		v.Clear = true
+		return v
+	case len(used) == 0:
+		// No steady state to judge (users not all started within the
+		// duration, or no load at all): an unsure failure.
+		v.Broken = append(v.Broken, "no steady-state request to judge")
 		return v
 	}
 	v.Pass, v.Clear = true, true
