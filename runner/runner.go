@@ -97,6 +97,10 @@ type Runner struct {
 	// Now and Sleep are the clock, replaceable in tests.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// files writes each cell's Locust CSV files and interval log beside
+	// its JSON (Load and Save are wrapped once, by defaults).
+	files cellFiles
 }
 
 // Summary is what Run reports when it returns.
@@ -163,6 +167,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if err := results.WriteRun(st.dir, &st.run); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
+	if err := WriteTidy(st.dir); err != nil {
+		r.Progress.Logf("%v", err) // the cells are saved; report writes it again
+	}
 	s.Run = st.run
 	return s, runErr
 }
@@ -176,6 +183,9 @@ func (r *Runner) defaults() {
 	}
 	if r.Save == nil {
 		r.Save = results.WriteCell
+	}
+	if r.files.streams == nil {
+		r.Load, r.Save = r.files.wrap(r.Load, r.Save)
 	}
 	if r.Retries == 0 {
 		r.Retries = 2
