@@ -25,6 +25,7 @@ import (
 	"github.com/scalebench/scalebench/dockerctl"
 	"github.com/scalebench/scalebench/matrix"
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/runner"
 )
 
 // e2eStack starts a demo stack under a unique project and returns it with
@@ -149,7 +150,7 @@ func TestEndToEnd(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := run(ctx, []string{"run", "--out", out, path}, &stdout, &stderr); err != nil {
+	if err := run(ctx, []string{"run", path, "--out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
 	// main ends the signal context after run returns: nothing was
@@ -194,6 +195,19 @@ func TestEndToEnd(t *testing.T) {
 		if h := c.Host; h == nil || h.CPUs < 1 || len(h.Samples) < 2 {
 			t.Errorf("%s: host CPU %+v, want a sample a second of the 3 s load", c.Cell.ID, h)
 		}
+	}
+	// Beside each cell's JSON, its Locust files and interval log; per run
+	// the tidy CSV, with the CPU and memory of both services.
+	for _, c := range set.Cells {
+		for _, suffix := range []string{runner.StatsSuffix, runner.HistorySuffix, runner.FailuresSuffix, runner.HlogSuffix} {
+			if st, err := os.Stat(runner.CellFile(set.Dir, c.Cell.ID, suffix)); err != nil || st.Size() == 0 {
+				t.Errorf("cell %s: %s missing or empty (%v)", c.Cell.ID, suffix, err)
+			}
+		}
+	}
+	tidy, err := os.ReadFile(filepath.Join(set.Dir, results.TidyFile))
+	if header, _, _ := strings.Cut(string(tidy), "\n"); err != nil || !strings.Contains(header, ",cpu_pct_api,mem_mib_api,cpu_pct_model,mem_mib_model") {
+		t.Errorf("results.csv header %q (%v), want CPU and memory of api and model", header, err)
 	}
 	if top := set.Run.Topology; top == nil || top.Entry != "api" || len(top.Services) != 2 ||
 		top.Services[0].Name != "api" || top.Services[1].Name != "model" || top.Services[1].Replicas != 1 {
