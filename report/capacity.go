@@ -20,7 +20,7 @@ func (m *md) capacity() {
 	s := *m.set.Run.Matrix.SLO
 	m.line("## Capacity at SLO")
 	m.line("")
-	m.line("SLO: %s, on the steady state of each cell.", Escape(s.String()))
+	m.line("SLO: %s, on the steady state of each cell.", s)
 	m.line("")
 	m.images(m.cs.SLO)
 	m.line("| run | scale | capacity | throughput (rps) | broken at | uncertainty | levels | cells | notes |")
@@ -49,7 +49,7 @@ func (m *md) capacity() {
 			levels = append(levels, fmt.Sprintf("%d%s", l.Level, mark))
 		}
 		m.line("| %s | %d | %s | %s | %s | %s | %s | %d | %s |", EscapeName(c.Title), c.Scale, capText, RPS(c.Throughput),
-			above, unc, strings.Join(levels, " "), c.Result.Probes, Escape(capacityNotes(c)))
+			above, unc, strings.Join(levels, " "), c.Result.Probes, capacityNotes(c))
 	}
 	m.line("")
 	m.line("*How to read this:* ✓ met the SLO, ✗ broke it, ? not significantly (within two standard errors of a limit, after the repeat budget). " +

@@ -109,7 +109,7 @@ func (m *md) conclusions() {
 	}
 	if slo := m.set.Run.Matrix.SLO; slo != nil {
 		for _, s := range capacityConclusions(analysis.SLOCapacities(m.set, m.st.Thresholds), *slo) {
-			m.line("- %s", Escape(s))
+			m.line("- %s", s) // numbers and the SLO only: nothing to escape
 		}
 	}
 	m.line("")

@@ -103,6 +103,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\nestimated wall time: %s (%d rescales at ~%s each plus settle, then load and cooldown per cell)\n", fmtClock(total), rescales, rescaleEstimate)
+	warnings = append(warnings, planSearch(e.stdout, m, rescaleEstimate)...)
 	if len(warnings) > 0 {
 		fmt.Fprintf(e.stdout, "\n%d warnings:\n", len(warnings))
 		for _, w := range warnings {
