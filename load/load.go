@@ -4,8 +4,9 @@
 // also writes what it recorded in the formats other tools read (Locust CSV,
 // HdrHistogram interval logs, a Locust-like table) to the writers it is given.
 //
-// It must not know about Docker, and it opens no files but a scenario's
-// upload files: callers hand it writers.
+// It must not know about Docker, and it opens no files but what a scenario
+// names (upload files, its data file, its TLS CA and client certificate):
+// callers hand it writers.
 //
 // Recording: every worker (virtual user or open-loop slot) pushes one sample
 // per request into its own single-producer ring; one collector goroutine
@@ -112,6 +113,11 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	t, err := parseTarget(cfg.Target)
 	if err != nil {
 		return nil, false, err
+	}
+	if t.isTLS {
+		if t.tls, err = tlsConfig(t, cfg.Scenario.TLS); err != nil {
+			return nil, false, err
+		}
 	}
 	if t.isTLS {
 		if t.tls, err = tlsConfig(t, cfg.Scenario.TLS); err != nil {
