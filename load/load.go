@@ -119,11 +119,6 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 			return nil, false, err
 		}
 	}
-	if t.isTLS {
-		if t.tls, err = tlsConfig(t, cfg.Scenario.TLS); err != nil {
-			return nil, false, err
-		}
-	}
 	eps, weights, err := compile(t, cfg.Scenario)
 	if err != nil {
 		return nil, false, err
