@@ -107,15 +107,15 @@ func (l *loop) slot(w *worker, free chan<- *worker) {
 		e := &l.eps[i]
 		w.busy.Store(true)
 		w.sent++
-		sent := time.Now()
-		o := w.conn.do(i, e, sent)
-		end := time.Now()
+		sent := time.Since(l.start) // the monotonic clock alone, as in request
+		o := w.conn.do(i, e, l.start.Add(sent))
+		end := time.Since(l.start)
 		w.busy.Store(false)
 		if l.stopped.Load() {
 			return
 		}
 		s := sample{
-			end: end.Sub(l.start), latency: end.Sub(l.start) - tk.due,
+			end: end, latency: end - tk.due,
 			bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
 			late: tk.late,
 		}

@@ -67,7 +67,12 @@ func (r *ring) drain(f func(*sample)) {
 }
 
 // ringSize picks a ring length so that a worker rarely waits: few workers
-// each run fast and need room, many workers each run slowly.
+// each run fast and need room, many workers each run slowly. The rings
+// share a budget of 8192 samples (about 0.5 MB) so that they stay in the
+// caches: a worker writing into a ring line that was evicted since it last
+// wrapped paid a cache miss per request (5% of the closed loop's user CPU
+// at 64 users with a budget of 65536). A ring of 128 samples, 64 users'
+// share, holds 20 ms of 6,400 requests per second from one user.
 func ringSize(workers int) int {
-	return max(16, min(4096, 65536/max(1, workers)))
+	return max(16, min(4096, 8192/max(1, workers)))
 }
