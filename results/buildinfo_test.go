@@ -78,3 +78,11 @@ func TestToolInfoGoRun(t *testing.T) {
 		t.Errorf("outside git: revision %q, want none", got.Revision)
 	}
 }
+
+// TestToolInfoOfThisBinary: the test binary's own build info names the
+// module, as run.json's tool records it.
+func TestToolInfoOfThisBinary(t *testing.T) {
+	if got := ToolInfo(); got.Module != "github.com/scalebench/scalebench" || got.GoVersion == "" {
+		t.Errorf("ToolInfo() = %+v, want module github.com/scalebench/scalebench and a Go version", got)
+	}
+}

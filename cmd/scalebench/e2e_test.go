@@ -213,6 +213,9 @@ func TestEndToEnd(t *testing.T) {
 		top.Services[0].Name != "api" || top.Services[1].Name != "model" || top.Services[1].Replicas != 1 {
 		t.Errorf("run topology %+v, want api (the entry) and model at 1 replica", top)
 	}
+	if tool := set.Run.Tool; tool.Module != modulePath || tool.GoVersion == "" {
+		t.Errorf("run.json tool %+v, want module %s and a Go version", tool, modulePath)
+	}
 	if set.Run.Engine != nil && set.Run.Engine.Name == "" {
 		t.Error("run: engine without a name")
 	}
