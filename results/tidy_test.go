@@ -3,7 +3,11 @@ package results
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +43,7 @@ func TestTidyCSV(t *testing.T) {
 	if err := WriteTidyCSV(&b, set); err != nil {
 		t.Fatal(err)
 	}
+	pythonReads(t, b.Bytes())
 	rows, err := csv.NewReader(&b).ReadAll() // also checks every row has the header's width
 	if err != nil {
 		t.Fatal(err)
@@ -86,5 +91,31 @@ func TestTidyCSV(t *testing.T) {
 	}
 	if get(6, "status") != "failed" || get(6, "requests") != "" || get(6, "endpoint") != TidyAggregate {
 		t.Errorf("failed cell row: %q", rows[6])
+	}
+}
+
+// pythonReads checks, where python3 is installed, that Python's csv module
+// (what pandas and most tools follow) reads the file with the same header
+// and numbers.
+func pythonReads(t *testing.T, data []byte) {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 is not installed: the CSV is read back by Go only")
+		return
+	}
+	path := filepath.Join(t.TempDir(), TidyFile)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog := `import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+print(len(rows), rows[1]["endpoint"], float(rows[1]["p95_ms"]), float(rows[0]["cpu_pct_model"]))`
+	out, err := exec.Command(py, "-c", prog, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 csv: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "6 predict 60.0 60.0" {
+		t.Errorf("python3 csv read %q, want 6 rows, predict's p95 60 ms and model's CPU 60%%", got)
 	}
 }

@@ -61,7 +61,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("load: unexpected argument %q (flags come before nothing: scalebench load --url URL)", fs.Arg(0))}
+		return usageError{fmt.Errorf("load: unexpected argument %q: load takes no arguments, only flags (scalebench load --url URL)", fs.Arg(0))}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
