@@ -1,8 +1,11 @@
 package load
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,6 +211,57 @@ func TestDataErrors(t *testing.T) {
 			})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkRequestPathData is BenchmarkRequestPath for a request that
+// takes its path, a header and a JSON body from a data file row, next to
+// the same request without references: the cost of filling, per request.
+// allocs/op should be 0 for both.
+func BenchmarkRequestPathData(b *testing.B) {
+	file := filepath.Join(b.TempDir(), "rows.csv")
+	if err := os.WriteFile(file, []byte(dataCSV), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	filled := matrix.Request{Name: "item", Method: http.MethodPost, Weight: 1, Path: "/items/{{id}}?q={{name}}",
+		Headers: map[string]string{"X-Token": "{{token}}"}, JSON: `{"Name":"{{name}}"}`}
+	plain := matrix.Request{Name: "item", Method: http.MethodPost, Weight: 1, Path: "/items/1?q=plain",
+		Headers: map[string]string{"X-Token": "t1"}, JSON: `{"Name":"plain"}`}
+	for _, bc := range []struct {
+		name string
+		sc   matrix.Scenario
+	}{
+		{"plain", matrix.Scenario{Requests: []matrix.Request{plain}}},
+		{"data-row", matrix.Scenario{Requests: []matrix.Request{filled}, Data: &matrix.Data{File: file, Mode: matrix.DataSequential}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			t, err := parseTarget("http://127.0.0.1:8000")
+			if err != nil {
+				b.Fatal(err)
+			}
+			eps, weights, err := compile(t, bc.sc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var tr tracker
+			hc := newClient(context.Background(), t, 1, &tr)
+			hc.DialTimeout = func(string, time.Duration) (net.Conn, error) { return &fakeConn{resp: fakeOK}, nil }
+			var stopped atomic.Bool
+			w := &worker{ring: newRing(1024), conn: newConn(hc, eps)}
+			start := time.Now()
+			l := &loop{eps: eps, pick: newPicker(weights), start: start, stopped: &stopped, workers: []*worker{w}}
+			col := newCollector(start, 0, eps, []*ring{w.ring}, func() int { return 1 })
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if _, ok := l.request(w, rng); !ok {
+					b.Fatal("request path stopped")
+				}
+				if i%256 == 255 {
+					col.tick(time.Since(start))
+				}
 			}
 		})
 	}
