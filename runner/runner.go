@@ -196,6 +196,9 @@ func (r *Runner) defaults() {
 	if r.Progress == nil {
 		r.Progress = NewPlainProgress(io.Discard)
 	}
+	if _, ok := r.Progress.(*redactProgress); !ok {
+		r.Progress = withRedaction(r.Progress, r.Matrix.Secrets())
+	}
 	if r.Now == nil {
 		r.Now = time.Now
 	}

@@ -204,6 +204,7 @@ func (r *Runner) runOne(ctx context.Context, st *state, s *Summary, i int, c mat
 	} else {
 		*scaled = -1
 	}
+	redactCell(cell, r.Matrix.Secrets())
 	saveStart := r.Now()
 	err := r.Save(st.dir, cell)
 	s.Save += r.Now().Sub(saveStart)
