@@ -63,7 +63,9 @@ func CellMetrics() []Metric {
 
 // HigherIsBetter reports whether a rise of m is an improvement (throughput)
 // rather than a regression (latency, failures).
-func (m Metric) HigherIsBetter() bool { return m == MetricRPS || m == MetricPeak }
+func (m Metric) HigherIsBetter() bool {
+	return m == MetricRPS || m == MetricPeak || m == MetricCapacity
+}
 
 // Absolute reports whether m's change is a difference (failure rates, in
 // fractions) rather than a ratio.
@@ -103,6 +105,9 @@ type Diff struct {
 	// Scales compare each scale's peak throughput and knee (pooled over
 	// runs, as the report does), by ascending scale.
 	Scales []ScaleDiff
+	// Capacity compares the capacities at the SLO per run and scale; nil
+	// when neither set has an SLO.
+	Capacity *CapacityDiff
 	// Setup are differences in how the two sets were run (durations,
 	// scenario, scaled service, engine): they may explain changes that are
 	// not the application's.
@@ -269,6 +274,7 @@ func CompareWith(old, new *results.Set, opt DiffOptions) *Diff {
 	})
 	d.scales(old, new)
 	d.decide()
+	d.Capacity = compareCapacities(old, new, th)
 	return d
 }
 

@@ -25,13 +25,16 @@ type Regression struct {
 	// Limit is the limit exceeded.
 	Limit Limit
 	// Where is the cell key ("run1-s3-u20") or, for peak throughput, the
-	// scale ("scale 3").
+	// scale ("scale 3"), for capacity the run and scale ("run1 scale 3").
 	Where string
 	// Change is the change found.
 	Change Change
 	// Lost is set, instead of Change, for a cell measured in old whose
 	// cells failed in new: why they failed.
 	Lost string
+	// Capacity is set, instead of Change, for a capacity limit: the
+	// capacity change found.
+	Capacity *CapacityChange
 }
 
 // Worsening is how much the change made things worse, in the units of
@@ -45,11 +48,11 @@ func (c *Change) Worsening() float64 {
 }
 
 // limitNames are the metrics a limit may name.
-const limitNames = "rps, p50, p95, p99, failures or peak"
+const limitNames = "rps, p50, p95, p99, failures, peak or capacity"
 
 // ParseLimits parses a --fail-on list: comma-separated metric=change items,
 // where the change is a percentage of the old value ("p95=+10%",
-// "rps=-5%", "peak=-5%") or, for failures, percentage points
+// "rps=-5%", "peak=-5%", "capacity=-5%") or, for failures, percentage points
 // ("failures=+1pp"). The sign may be left out; when written it must point
 // the way the metric gets worse (+ for latencies and failures, − for
 // throughput). An empty string is no limit.
@@ -81,7 +84,7 @@ func parseLimit(item string) (Limit, error) {
 	}
 	m := Metric(strings.ToLower(strings.TrimSpace(name)))
 	switch m {
-	case MetricRPS, MetricP50, MetricP95, MetricP99, MetricFailures, MetricPeak:
+	case MetricRPS, MetricP50, MetricP95, MetricP99, MetricFailures, MetricPeak, MetricCapacity:
 	default:
 		return Limit{}, fmt.Errorf("unknown metric %q (use %s)", strings.TrimSpace(name), limitNames)
 	}
@@ -130,7 +133,9 @@ func badSign(m Metric) string {
 }
 
 // Regressions lists the significant changes of d beyond limits: per cell
-// for the cell metrics, per scale for peak throughput, in d's order.
+// for the cell metrics, per scale for peak throughput, per run and scale
+// for the capacity at the SLO (a drop beyond the limit whose brackets are
+// apart, see CapacityChange), in d's order.
 //
 // Any limit also makes every lost cell (measured in old, failed in new) a
 // regression: a target that stopped answering has regressed whatever the
@@ -152,6 +157,10 @@ func (d *Diff) Regressions(limits []Limit) []Regression {
 			}
 			continue
 		}
+		if l.Metric == MetricCapacity {
+			out = append(out, d.capacityRegressions(l)...)
+			continue
+		}
 		for i := range d.Cells {
 			c := &d.Cells[i]
 			if ch := c.Change(l.Metric); ch != nil && beyond(ch, l) {
@@ -166,4 +175,31 @@ func (d *Diff) Regressions(limits []Limit) []Regression {
 // tolerance absorbs float rounding at the boundary).
 func beyond(c *Change, l Limit) bool {
 	return c.Worse() && c.Worsening() > l.Max+1e-12
+}
+
+// capacityRegressions are the significant capacity drops beyond l.
+func (d *Diff) capacityRegressions(l Limit) []Regression {
+	if d.Capacity == nil {
+		return nil
+	}
+	var out []Regression
+	for i := range d.Capacity.Scales {
+		c := &d.Capacity.Scales[i]
+		if c.Worse() && c.Worsening() > l.Max+1e-12 {
+			out = append(out, Regression{Limit: l, Where: fmt.Sprintf("%s scale %d", c.Run, c.Scale), Capacity: c})
+		}
+	}
+	return out
+}
+
+// CheckLimits reports a limit d cannot check at all: a capacity limit when
+// neither set has an SLO. (When the SLOs differ, the diff says so and the
+// capacity limit passes: the sets answer different questions.)
+func (d *Diff) CheckLimits(limits []Limit) error {
+	for _, l := range limits {
+		if l.Metric == MetricCapacity && d.Capacity == nil {
+			return fmt.Errorf("%q: neither result set has an SLO, so there is no capacity to compare: add slo: to the matrix (see the README's Capacity at an SLO) or drop the capacity limit", l.Text)
+		}
+	}
+	return nil
 }

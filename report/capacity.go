@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -165,4 +166,134 @@ func joinAnd(xs []string) string {
 		return strings.Join(xs, "")
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// capacityBracket writes one side's capacity as its bracket with the
+// throughput at its capacity: "[40, 42) users, 31 rps"; "[0, 5) users" when
+// met nowhere, "≥ 80 users" when never broken.
+func capacityBracket(c *analysis.SLOCapacity) string {
+	if c == nil {
+		return "–"
+	}
+	r, u := c.Result, levelUnit(c.Mode)
+	switch {
+	case r.Above == 0:
+		return fmt.Sprintf("≥ %d %s, %s rps", r.Capacity, u, RPS(c.Throughput))
+	case r.Capacity == 0:
+		return fmt.Sprintf("[0, %d) %s", r.Above, u)
+	}
+	return fmt.Sprintf("[%d, %d) %s, %s rps", r.Capacity, r.Above, u, RPS(c.Throughput))
+}
+
+// capacityVs is a capacity change's "vs old" column: the change of the
+// capacities when significant, else "~".
+func capacityVs(c *analysis.CapacityChange) string {
+	if !c.Significant {
+		return "~"
+	}
+	return capacityDelta(c)
+}
+
+func capacityDelta(c *analysis.CapacityChange) string {
+	return deltaText(&analysis.Change{Metric: analysis.MetricCapacity, Delta: c.Delta})
+}
+
+// capacityBasis is what a capacity change's verdict rests on.
+func capacityBasis(c *analysis.CapacityChange) string {
+	switch {
+	case !c.Compared():
+		return "not compared: " + c.NotCompared
+	case c.Significant:
+		return fmt.Sprintf("%d met in %s, %d broke in %s", c.Met, c.MetSide, c.Broke, c.BrokeSide)
+	case c.Unsure:
+		return "apart only on verdicts within noise of the SLO"
+	}
+	return "brackets overlap"
+}
+
+// capacityRows are the rows of the capacity comparison: run, scale, old and
+// new brackets, the change and its basis.
+func capacityRows(d *analysis.Diff) [][]string {
+	var rows [][]string
+	for i := range d.Capacity.Scales {
+		c := &d.Capacity.Scales[i]
+		vs := capacityVs(c)
+		if !c.Compared() {
+			vs = ""
+		}
+		rows = append(rows, []string{c.Run, fmt.Sprint(c.Scale), capacityBracket(c.Old), capacityBracket(c.New), vs, "(" + capacityBasis(c) + ")"})
+	}
+	return rows
+}
+
+// sloChangeText says that the two sets' SLOs differ.
+func sloChangeText(cd *analysis.CapacityDiff) string {
+	return fmt.Sprintf("the SLO differs (%s → %s), so the capacities are not compared", cmp.Or(cd.OldSLO, "none"), cmp.Or(cd.NewSLO, "none"))
+}
+
+// capacityReading explains the capacity comparison in one paragraph.
+const capacityReading = "[met, broke): the highest load that met the SLO and the lowest above it that broke it. " +
+	"A change counts only when the brackets are apart and two clear verdicts (each two standard errors from its limit) keep them apart: " +
+	"one side met the SLO at a load where, or above where, the other broke it; ~ otherwise."
+
+// capacityVerdict adds the capacity changes to v: drops to Worse, rises to
+// Better, the others to Same, pairs not compared (and a changed SLO) to
+// Unknown.
+func capacityVerdict(d *analysis.Diff, v *DiffVerdict) {
+	cd := d.Capacity
+	if cd == nil {
+		return
+	}
+	if cd.SLOChanged {
+		v.Unknown = append(v.Unknown, "capacity at SLO: "+sloChangeText(cd))
+		return
+	}
+	var same []string
+	for i := range cd.Scales {
+		c := &cd.Scales[i]
+		where := fmt.Sprintf("%s scale %d", c.Run, c.Scale)
+		switch {
+		case !c.Compared():
+			v.Unknown = append(v.Unknown, fmt.Sprintf("capacity at SLO of %s: %s", c.Run, c.NotCompared))
+		case c.Worse(), c.Better():
+			phrase := fmt.Sprintf("capacity at SLO of %s (%d → %d %s, %s)", where, c.Old.Result.Capacity, c.New.Result.Capacity,
+				levelUnit(c.Mode), capacityDelta(c))
+			if c.Worse() {
+				v.Worse = append(v.Worse, phrase)
+			} else {
+				v.Better = append(v.Better, phrase)
+			}
+		default:
+			same = append(same, where)
+		}
+	}
+	if len(same) > 0 {
+		v.Same = append(v.Same, "capacity at SLO of "+joinAnd(same))
+	}
+}
+
+// diffCapacityMarkdown is the diff page's "Capacity at SLO" section: the
+// comparison table, or why there is none; nothing without an SLO.
+func diffCapacityMarkdown(d *analysis.Diff, line func(string, ...any)) {
+	cd := d.Capacity
+	if cd == nil || (!cd.SLOChanged && len(cd.Scales) == 0) {
+		return
+	}
+	line("## Capacity at SLO")
+	line("")
+	if cd.SLOChanged {
+		line("%s.", capitalize(EscapeName(sloChangeText(cd))))
+		line("")
+		return
+	}
+	line("SLO: %s, on the steady state of each cell.", EscapeName(cd.NewSLO))
+	line("")
+	line("| run | scale | old | new | vs old | basis |")
+	line("|:---|---:|---:|---:|---:|:---|")
+	for _, r := range capacityRows(d) {
+		line("| %s | %s | %s | %s | %s | %s |", EscapeName(r[0]), r[1], EscapeName(r[2]), EscapeName(r[3]), EscapeName(r[4]), EscapeName(strings.Trim(r[5], "()")))
+	}
+	line("")
+	line("*How to read this:* %s", EscapeName(capacityReading))
+	line("")
 }

@@ -120,6 +120,7 @@ func DiffMarkdown(d *analysis.Diff, charts []*plots.Chart, links DiffLinks) []by
 			}
 		}
 	}
+	diffCapacityMarkdown(d, line)
 	if len(d.Cells) > 0 {
 		line("## Cells")
 		line("")

@@ -57,6 +57,13 @@ func DiffText(d *analysis.Diff) []byte {
 			[]string{"scale", "old", "new", "vs old", "", "knee (" + u + ")"}, rows, "lrrrll")
 		b.WriteByte('\n')
 	}
+	if cd := d.Capacity; cd != nil && cd.SLOChanged {
+		fmt.Fprintf(&b, "capacity at SLO: %s\n\n", sloChangeText(cd))
+	} else if cd != nil && len(cd.Scales) > 0 {
+		writeTable(&b, fmt.Sprintf("capacity at SLO (%s), per run and scale", cd.NewSLO),
+			[]string{"run", "scale", "old", "new", "vs old", ""}, capacityRows(d), "lrrrrl")
+		b.WriteString(capacityReading + "\n\n")
+	}
 	if len(d.Cells) == 0 {
 		b.WriteString("no cell was measured on both sides: nothing to compare\n")
 	}

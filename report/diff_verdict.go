@@ -18,7 +18,8 @@ type DiffVerdict struct {
 }
 
 // Verdict summarises d per metric over the matched cells, then per scale
-// (peak throughput, knees). Names in the phrases come from the data.
+// (peak throughput, knees), then per run and scale the capacity at the
+// SLO. Names in the phrases come from the data.
 func Verdict(d *analysis.Diff) DiffVerdict {
 	var v DiffVerdict
 	n := len(d.Cells)
@@ -99,6 +100,7 @@ func Verdict(d *analysis.Diff) DiffVerdict {
 	if len(sameScales) > 0 {
 		v.Same = append(v.Same, fmt.Sprintf("peak throughput at %s %s", plural(len(sameScales), "scale"), list(sameScales)))
 	}
+	capacityVerdict(d, &v)
 	return v
 }
 

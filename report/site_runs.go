@@ -13,6 +13,10 @@ func RegressionText(r analysis.Regression) string {
 	if r.Lost != "" {
 		return fmt.Sprintf("%s was measured in old and failed in new (%s)", r.Where, clip(r.Lost, 300))
 	}
+	if c := r.Capacity; c != nil {
+		return fmt.Sprintf("%s capacity at SLO %s → %s (%s, %s), limit %s", r.Where, capacityBracket(c.Old), capacityBracket(c.New),
+			capacityDelta(c), capacityBasis(c), r.Limit.Text)
+	}
 	ch := &r.Change
 	unit := ""
 	if ch.Metric.HigherIsBetter() {

@@ -24,7 +24,9 @@ application (a prefix is enough; the newest run of a commit is taken).
 --fail-on LIMITS lists metric=change items: p95=+10% fails on a significant
 rise of p95 by more than 10% in any cell; rps=-5% on a fall of throughput by
 more than 5%; failures=+1pp on a rise of the failure rate by more than one
-percentage point; peak=-5% on a fall of a scale's peak throughput.
+percentage point; peak=-5% on a fall of a scale's peak throughput;
+capacity=-5% on a fall of a scale's capacity at the matrix's SLO whose
+brackets do not overlap (both sets need the same slo:).
 
 Exit codes: 0 no regression beyond --fail-on (or no --fail-on), 3 a
 significant regression beyond a --fail-on limit, 2 bad usage, 1 failure.`
@@ -32,7 +34,7 @@ significant regression beyond a --fail-on limit, 2 bad usage, 1 failure.`
 func runDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "diff", "OLD NEW", diffSummary)
 	alpha := fs.Float64("alpha", analysis.DefaultDiffOptions().Alpha, "significance level of the tests")
-	failOn := fs.String("fail-on", "", "exit 3 on a significant regression beyond these `LIMITS`, e.g. 'p95=+10%,rps=-5%,failures=+1pp'\n(metrics rps, p50, p95, p99, failures, peak; % of the old value, pp for failures)")
+	failOn := fs.String("fail-on", "", "exit 3 on a significant regression beyond these `LIMITS`, e.g. 'p95=+10%,rps=-5%,failures=+1pp'\n(metrics rps, p50, p95, p99, failures, peak, capacity; % of the old value, pp for failures)")
 	out := fs.String("out", "", "also write a Markdown/HTML diff report with overlay charts into this `folder`")
 	root := fs.String("root", "", "results `folder` in which OLD and NEW name commits of the application")
 	includeDegraded := fs.Bool("include-degraded", false, "compare degraded cells (the target or a container went away during them) too,\ninstead of leaving them out as neither a regression nor a pass")
@@ -70,6 +72,9 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	opt := analysis.DefaultDiffOptions()
 	opt.Alpha, opt.Unadjusted, opt.IncludeDegraded = *alpha, *unadjusted, *includeDegraded
 	d := analysis.CompareWith(oldSet, newSet, opt)
+	if err := d.CheckLimits(limits); err != nil {
+		return usageError{fmt.Errorf("--fail-on %w", err)}
+	}
 	if *out != "" {
 		if err := report.RenderDiff(d, *out, report.DiffLinks{}); err != nil {
 			return fmt.Errorf("write the diff report into %s: %w", *out, err)
@@ -83,7 +88,7 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	}
 	regs := d.Regressions(limits)
 	if len(regs) == 0 {
-		if len(d.Cells) == 0 {
+		if len(d.Cells) == 0 && (d.Capacity == nil || len(d.Capacity.Scales) == 0) {
 			return fmt.Errorf("no cell was measured on both sides, so nothing was compared (see the warnings above)")
 		}
 		if len(limits) > 0 {

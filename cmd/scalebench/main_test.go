@@ -42,6 +42,7 @@ func TestCLI(t *testing.T) {
 		{"diff-unknown-commit", []string{"diff", "--root", diffRun, "abc123", "9e8d"}, 1},
 		{"diff-not-a-run", []string{"diff", "report/testdata", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 1},
 		{"diff-bad-fail-on", []string{"diff", "--fail-on", "rps=+5%", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 2},
+		{"diff-capacity-no-slo", []string{"diff", "--fail-on", "capacity=-5%", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 2},
 		{"diff-same-run", []string{"diff", "--root", diffRun, "9e8d", diffRun + "diff-20240602T120000Z-9e8d7c6/"}, 2},
 		{"diff-one-arg", []string{"diff", diffRun + "diff-20240601T120000Z-3f2c1ab"}, 2},
 		{"diff-help", []string{"diff", "-h"}, 0},
