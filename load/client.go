@@ -63,9 +63,6 @@ type trackedConn struct {
 	net.Conn
 	t    *tracker
 	once sync.Once
-	// deadline is the one armed on the connection for reads and writes
-	// (see armDeadline); only the goroutine holding the connection uses it.
-	deadline time.Time
 }
 
 func (c *trackedConn) Close() error {
@@ -109,8 +106,9 @@ func (t *tracker) closeAll() {
 
 var errStopped = errors.New("load stopped")
 
-// newClient returns an HTTP client for t holding up to maxConns keep-alive
-// connections, reusing the most recently used first.
+// newClient returns an HTTP client for t, with its pool of keep-alive
+// connections (see pool), reusing the most recently used first. maxConns
+// bounds the connections of the HostClient's own pool, which pool replaces.
 func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fasthttp.HostClient {
 	dialer := &net.Dialer{}
 	hc := &fasthttp.HostClient{
@@ -125,8 +123,7 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
 			return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
 		},
-		Name:      "scalebench",
-		Transport: transport{},
+		Name: "scalebench",
 		// Send paths and header names exactly as the scenario writes them.
 		DisablePathNormalizing:        true,
 		DisableHeaderNamesNormalizing: true,
@@ -143,6 +140,7 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 	if t.isTLS {
 		hc.TLSConfig = t.tls
 	}
+	newPool(hc)
 	return hc
 }
 
@@ -157,19 +155,17 @@ const prebuiltEndpoints = 16
 // response. One goroutine uses it.
 type conn struct {
 	hc   *fasthttp.HostClient
+	pool *pool // hc's
 	eps  []endpoint
 	reqs []fasthttp.Request // one per endpoint, or one rebuilt as needed
 	cur  int                // with one rebuilt request: the endpoint it holds, -1 for none
 	resp *fasthttp.Response
 	fill fillState         // data file rows: see prepare
 	hop  *fasthttp.Request // redirects: see follow
-
-	// rt is what the request in flight tells the transport.
-	rt roundTrip
 }
 
 func newConn(hc *fasthttp.HostClient, eps []endpoint) *conn {
-	c := &conn{hc: hc, eps: eps, resp: new(fasthttp.Response), cur: -1}
+	c := &conn{hc: hc, pool: poolOf(hc), eps: eps, resp: new(fasthttp.Response), cur: -1}
 	if len(eps) > prebuiltEndpoints {
 		c.reqs = make([]fasthttp.Request, 1)
 		return c
@@ -206,9 +202,7 @@ type outcome struct {
 func (c *conn) do(i int, e *endpoint, sent time.Time) outcome {
 	resp := c.resp
 	req := c.prepare(i, e)
-	c.rt = roundTrip{timeout: e.timeout, start: sent}
-	req.SetUserValue(roundTripKey{}, &c.rt)
-	err := c.hc.Do(req, resp)
+	err := c.pool.do(req, resp, e.timeout, sent)
 	if err == nil && e.redirects > 0 && isRedirect(resp.StatusCode()) {
 		err = c.follow(req, e)
 	}

@@ -1,7 +1,11 @@
 package load
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,16 +27,16 @@ func (c *deadlineConn) SetDeadline(t time.Time) error { c.set = append(c.set, t)
 // slack.
 func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
 	dc := &deadlineConn{}
-	tc := &trackedConn{Conn: dc}
+	pc := &pconn{c: dc}
 	arm := func(timeout time.Duration) {
 		t.Helper()
 		before := time.Now()
-		if err := armDeadline(tc, timeout, time.Time{}); err != nil {
+		if err := pc.arm(timeout, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		after := time.Now()
-		if lo, hi := before.Add(timeout), after.Add(timeout+deadlineSlack(timeout)); tc.deadline.Before(lo) || tc.deadline.After(hi) {
-			t.Fatalf("timeout %v: deadline %v after the call, want within [%v, %v]", timeout, tc.deadline.Sub(before), timeout, hi.Sub(before))
+		if lo, hi := before.Add(timeout), after.Add(timeout+deadlineSlack(timeout)); pc.deadline.Before(lo) || pc.deadline.After(hi) {
+			t.Fatalf("timeout %v: deadline %v after the call, want within [%v, %v]", timeout, pc.deadline.Sub(before), timeout, hi.Sub(before))
 		}
 	}
 	arm(time.Second)
@@ -49,10 +53,10 @@ func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
 	if len(dc.set) != 3 {
 		t.Fatalf("a request past the slack set %d deadlines in all, want 3", len(dc.set))
 	}
-	if err := armDeadline(tc, 0, time.Time{}); err != nil {
+	if err := pc.arm(0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(dc.set); n != 4 || !dc.set[n-1].IsZero() || !tc.deadline.IsZero() {
+	if n := len(dc.set); n != 4 || !dc.set[n-1].IsZero() || !pc.deadline.IsZero() {
 		t.Fatalf("no timeout: deadlines %v, want the last one cleared", dc.set)
 	}
 }
@@ -89,5 +93,54 @@ func TestHeadThenGetReadsBody(t *testing.T) {
 	if get.Requests == 0 || head.Requests == 0 || get.Failures != 0 || head.Failures != 0 {
 		t.Errorf("head %d requests %d failures, get %d requests %d failures (%v); want both sent, none failed",
 			head.Requests, head.Failures, get.Requests, get.Failures, rec.Errors)
+	}
+}
+
+// oneShotServer answers every connection's first request with a keep-alive
+// response and then closes the connection without saying so, as servers
+// do when their idle timeout ends; it counts the connections.
+func oneShotServer(t *testing.T) (url string, conns *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	conns = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+				time.Sleep(20 * time.Millisecond) // the client reuses it in the meantime
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), conns
+}
+
+// TestReusedConnectionClosedIsRetried: a request on a kept-alive
+// connection that the server closed before answering is sent again on a
+// new connection, not counted as failed.
+func TestReusedConnectionClosedIsRetried(t *testing.T) {
+	url, conns := oneShotServer(t)
+	rec := mustRun(t, Config{Target: url, Scenario: matrix.Scenario{
+		Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
+	}, Cell: closedCell(1, 300*time.Millisecond)})
+	st := rec.Total
+	if st.Requests < 5 || st.Failures != 0 {
+		t.Errorf("%d requests, %d failures (%v); want several, none failed", st.Requests, st.Failures, rec.Errors)
+	}
+	if n := conns.Load(); n < st.Requests {
+		t.Errorf("%d connections for %d requests: each request needed a new one", n, st.Requests)
 	}
 }
