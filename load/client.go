@@ -107,8 +107,9 @@ func (t *tracker) closeAll() {
 var errStopped = errors.New("load stopped")
 
 // newClient returns an HTTP client for t, with its pool of keep-alive
-// connections (see pool), reusing the most recently used first. maxConns
-// bounds the connections of the HostClient's own pool, which pool replaces.
+// connections (see pool), reusing the most recently used first. A worker
+// holds at most one connection at a time, so a pool holds at most one per
+// worker sharing it: maxConns, kept as the HostClient's setting.
 func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fasthttp.HostClient {
 	dialer := &net.Dialer{}
 	hc := &fasthttp.HostClient{

@@ -1,5 +1,6 @@
 // Package load is the load engine: Locust-compatible closed-loop virtual
-// users, an open-loop arrival-rate mode, HTTP over fasthttp, HdrHistogram
+// users, an open-loop arrival-rate mode, HTTP/1.1 written and parsed by
+// fasthttp over a connection pool of its own (transport.go), HdrHistogram
 // recording per endpoint and per second, and the cell's generator check. It
 // also writes what it recorded in the formats other tools read (Locust CSV,
 // HdrHistogram interval logs, a Locust-like table) to the writers it is given.
