@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/scalebench/scalebench/load"
@@ -26,8 +24,8 @@ type AgentConfig struct {
 	Host, Node string
 	// Out receives the agent's lines (its standard output).
 	Out io.Writer
-	// FilesDir is where upload files are written (default a temporary
-	// directory).
+	// FilesDir is where the scenario's files are written (default a
+	// temporary directory).
 	FilesDir string
 	// Run is the load engine (default load.Run).
 	Run func(ctx context.Context, cfg load.Config) (*results.Load, bool, error)
@@ -54,7 +52,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	if late := time.Since(p.Start); late > p.LateStart {
 		return fail(fmt.Errorf("reached the start %s late (more than %s): give the agents more time to start", late.Round(time.Millisecond), p.LateStart))
 	}
-	sc, err := writeFiles(p, cfg.FilesDir)
+	sc, err := writeFiles(p, cfg.Index, cfg.FilesDir)
 	if err != nil {
 		return fail(err)
 	}
@@ -111,50 +109,24 @@ func waitStart(ctx context.Context, start time.Time, w *Writer) error {
 	}
 }
 
-// writeFiles writes the plan's upload files under dir and returns the
-// scenario with its file paths pointing at them.
-func writeFiles(p *Plan, dir string) (matrix.Scenario, error) {
-	sc := p.Scenario
+// writeFiles writes the plan's files under dir (default a new temporary
+// directory) and returns agent index's scenario with its paths pointing at
+// them.
+func writeFiles(p *Plan, index int, dir string) (matrix.Scenario, error) {
 	if len(p.Files) == 0 {
-		return sc, nil
+		return p.Scenario, nil
 	}
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp("", "scalebench-agent-"); err != nil {
+			// A FROM scratch image has no /tmp.
 			if err = os.MkdirAll("/tmp", 0o1777); err != nil {
-				return sc, fmt.Errorf("upload files: %w", err)
+				return p.Scenario, fmt.Errorf("scenario files: %w", err)
 			}
 			if dir, err = os.MkdirTemp("/tmp", "scalebench-agent-"); err != nil {
-				return sc, fmt.Errorf("upload files: %w", err)
+				return p.Scenario, fmt.Errorf("scenario files: %w", err)
 			}
 		}
 	}
-	local := map[string]string{}
-	i := 0
-	for src, data := range p.Files {
-		d := filepath.Join(dir, strconv.Itoa(i))
-		i++
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return sc, fmt.Errorf("upload files: %w", err)
-		}
-		dst := filepath.Join(d, filepath.Base(src))
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			return sc, fmt.Errorf("upload files: %w", err)
-		}
-		local[src] = dst
-	}
-	sc.Requests = append([]matrix.Request(nil), sc.Requests...)
-	for i, r := range sc.Requests {
-		if len(r.Form) == 0 {
-			continue
-		}
-		form := append([]matrix.FormField(nil), r.Form...)
-		for j, f := range form {
-			if f.File != "" {
-				form[j].File = local[f.File]
-			}
-		}
-		sc.Requests[i].Form = form
-	}
-	return sc, nil
+	return localScenario(p, index, dir)
 }

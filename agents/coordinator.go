@@ -163,6 +163,9 @@ func (c *Coordinator) plan(ctx context.Context, cfg load.Config) (Spec, *Plan, e
 	if err != nil {
 		return Spec{}, nil, err
 	}
+	if len(data) > MaxPlanSize {
+		return Spec{}, nil, plan.tooBig(len(data))
+	}
 	spec := Spec{Agents: c.Agents, Replicas: len(plan.Shares), Plan: data, Cell: cfg.Cell.ID, Deadline: plan.Deadline}
 	return spec, plan, nil
 }

@@ -18,8 +18,10 @@
 // connections, so nothing is opened between hosts: no port published, no
 // address of the coordinator that agents must reach (a connection back
 // would need both, and fails behind NAT or a firewall). The plan goes the
-// other way as a Swarm config, which the engine ships to every node. The
-// cost is bandwidth: a record is tens of kilobytes per minute of load.
+// other way as a Swarm secret, which the engine ships to every node that
+// runs an agent and to no one else: it holds the scenario's secrets and
+// files (at most MaxPlanSize). The cost is bandwidth: a record is tens of
+// kilobytes per minute of load.
 //
 // Clocks: agents start at an instant given in the coordinator's clock. An
 // agent prints its own clock while it waits; the coordinator compares it

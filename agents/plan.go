@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/scalebench/scalebench/matrix"
@@ -33,8 +32,9 @@ type Plan struct {
 	Deadline time.Time `json:"deadline"`
 	// Nodes are, in global mode, the node IDs in share order.
 	Nodes []string `json:"nodes,omitempty"`
-	// Files are the contents of the scenario's upload files, by the path
-	// the scenario names.
+	// Files are the contents of the files the scenario opens (uploads,
+	// data file and the files its rows upload, TLS files), by their path
+	// on the coordinator.
 	Files map[string][]byte `json:"files,omitempty"`
 }
 
@@ -81,29 +81,19 @@ func Split(c matrix.Cell, n int) []matrix.Cell {
 }
 
 // NewPlan makes the plan of cell c split over n agents starting at start,
-// reading the scenario's upload files so that agents on other nodes have
-// them.
+// with the files the scenario opens, so that agents on other nodes have
+// them (see the note on files in files.go).
 func NewPlan(target string, sc matrix.Scenario, c matrix.Cell, n int, start time.Time, lateStart, reportGrace time.Duration) (*Plan, error) {
 	p := &Plan{
 		Target: target, Scenario: sc, Cell: c, Shares: Split(c, n),
 		Start: start, LateStart: lateStart,
 		Deadline: start.Add(c.Duration + lateStart + reportGrace),
 	}
-	for _, r := range sc.Requests {
-		for _, f := range r.Form {
-			if f.File == "" {
-				continue
-			}
-			if p.Files == nil {
-				p.Files = map[string][]byte{}
-			}
-			data, err := os.ReadFile(f.File)
-			if err != nil {
-				return nil, fmt.Errorf("request %s: upload file for the agents: %w", r.Name, err)
-			}
-			p.Files[f.File] = data
-		}
+	files, err := readFiles(sc)
+	if err != nil {
+		return nil, err
 	}
+	p.Files = files
 	return p, nil
 }
 

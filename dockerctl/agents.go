@@ -21,7 +21,7 @@ import (
 
 // Labels of what scalebench creates for load agents.
 const (
-	// LabelAgents marks an agent service or plan config; its value is the
+	// LabelAgents marks an agent service or plan secret; its value is the
 	// cell it was made for.
 	LabelAgents = "io.scalebench.agents"
 	// LabelAgentsDeadline is when the agents stop on their own (RFC 3339):
@@ -34,12 +34,20 @@ const (
 	EnvAgentSlot = "SCALEBENCH_AGENT_SLOT"
 	EnvAgentNode = "SCALEBENCH_AGENT_NODE"
 	EnvAgentHost = "SCALEBENCH_AGENT_HOST"
-	// AgentPlanFile is where an agent finds its plan (a Swarm config).
-	AgentPlanFile = "/scalebench-plan"
+	// AgentPlanFile is where an agent finds its plan: a Swarm secret,
+	// mounted under /run/secrets/.
+	AgentPlanFile = "/run/secrets/" + agentPlanSecret
+	agentPlanSecret = "scalebench-plan"
 )
 
 // SwarmAgents runs load agents as a Swarm service: one service and one plan
-// config per cell, removed when the cell ends. It implements agents.Fleet.
+// per cell, removed when the cell ends. It implements agents.Fleet.
+//
+// The plan holds the scenario as run, with the environment's values in it
+// (a token in a header, credentials in the target) and the files it needs
+// (a TLS key among them), so it is a Swarm secret: the engine keeps it
+// encrypted, never shows its data (docker secret inspect does not), and
+// mounts it in the agents' tasks only, on a tmpfs under /run/secrets/.
 type SwarmAgents struct {
 	c *Client
 	// Image is the agent image, present on every node that may run an agent.
@@ -112,8 +120,11 @@ func nodeMatches(n swarm.Node, constraints []string) (bool, error) {
 	return true, nil
 }
 
-// Start creates the plan config and the agent service of spec.
+// Start creates the plan secret and the agent service of spec.
 func (a *SwarmAgents) Start(ctx context.Context, spec agents.Spec) (agents.Service, error) {
+	if len(spec.Plan) > agents.MaxPlanSize {
+		return nil, fmt.Errorf("the agents' plan is %d KiB, more than the %d KiB a Swarm secret holds", len(spec.Plan)>>10, agents.MaxPlanSize>>10)
+	}
 	if err := a.RemoveStale(ctx); err != nil {
 		return nil, err
 	}
@@ -123,12 +134,12 @@ func (a *SwarmAgents) Start(ctx context.Context, spec agents.Spec) (agents.Servi
 	}
 	name := agentName(spec.Cell)
 	labels := map[string]string{LabelAgents: spec.Cell, LabelAgentsDeadline: spec.Deadline.UTC().Format(time.RFC3339)}
-	cfg, err := a.c.api.ConfigCreate(ctx, swarm.ConfigSpec{Annotations: swarm.Annotations{Name: name, Labels: labels}, Data: spec.Plan})
+	sec, err := a.c.api.SecretCreate(ctx, swarm.SecretSpec{Annotations: swarm.Annotations{Name: name, Labels: labels}, Data: spec.Plan})
 	if err != nil {
-		return nil, fmt.Errorf("create the agents' plan config %s: %w", name, err)
+		return nil, fmt.Errorf("create the agents' plan secret %s: %w", name, err)
 	}
-	s := &agentService{c: a.c, name: name, configID: cfg.ID}
-	svcSpec, err := a.serviceSpec(ctx, spec, image, name, labels, cfg.ID)
+	s := &agentService{c: a.c, name: name, secretID: sec.ID}
+	svcSpec, err := a.serviceSpec(ctx, spec, image, name, labels, sec.ID)
 	if err == nil {
 		var resp swarm.ServiceCreateResponse
 		resp, err = a.c.api.ServiceCreate(ctx, svcSpec, swarm.ServiceCreateOptions{})
@@ -143,7 +154,7 @@ func (a *SwarmAgents) Start(ctx context.Context, spec agents.Spec) (agents.Servi
 	return s, nil
 }
 
-// agentName names one cell's agent service and config.
+// agentName names one cell's agent service and plan secret.
 func agentName(cell string) string {
 	n := "scalebench-agents-" + strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
@@ -157,7 +168,7 @@ func agentName(cell string) string {
 	return strings.TrimLeft(n, "-")
 }
 
-func (a *SwarmAgents) serviceSpec(ctx context.Context, spec agents.Spec, image, name string, labels map[string]string, configID string) (swarm.ServiceSpec, error) {
+func (a *SwarmAgents) serviceSpec(ctx context.Context, spec agents.Spec, image, name string, labels map[string]string, secretID string) (swarm.ServiceSpec, error) {
 	netName := spec.Agents.Network
 	if netName == "" {
 		netName = "host"
@@ -176,9 +187,9 @@ func (a *SwarmAgents) serviceSpec(ctx context.Context, spec agents.Spec, image, 
 				Env: []string{
 					EnvAgentSlot + "={{.Task.Slot}}", EnvAgentNode + "={{.Node.ID}}", EnvAgentHost + "={{.Node.Hostname}}",
 				},
-				Configs: []*swarm.ConfigReference{{
-					ConfigID: configID, ConfigName: name,
-					File: &swarm.ConfigReferenceFileTarget{Name: AgentPlanFile, UID: "0", GID: "0", Mode: 0o444},
+				Secrets: []*swarm.SecretReference{{
+					SecretID: secretID, SecretName: name,
+					File: &swarm.SecretReferenceFileTarget{Name: agentPlanSecret, UID: "0", GID: "0", Mode: 0o400},
 				}},
 				StopGracePeriod: &grace,
 			},
@@ -196,8 +207,9 @@ func (a *SwarmAgents) serviceSpec(ctx context.Context, spec agents.Spec, image, 
 	return s, nil
 }
 
-// RemoveStale removes agent services and configs whose deadline has passed:
-// left by a scalebench that was killed, their agents have stopped.
+// RemoveStale removes agent services and plan secrets (and the plan configs
+// of earlier versions) whose deadline has passed: left by a scalebench that
+// was killed, their agents have stopped.
 func (a *SwarmAgents) RemoveStale(ctx context.Context) error {
 	f := filters.NewArgs(filters.Arg("label", LabelAgents))
 	svcs, err := a.c.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
@@ -212,14 +224,23 @@ func (a *SwarmAgents) RemoveStale(ctx context.Context) error {
 			}
 		}
 	}
+	// A secret or config still used by a service being removed refuses;
+	// the next call removes it.
+	secrets, err := a.c.api.SecretList(ctx, swarm.SecretListOptions{Filters: f})
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("list agent plan secrets: %w", err))...)
+	}
+	for _, s := range secrets {
+		if stale(s.Spec.Labels) {
+			_ = a.c.api.SecretRemove(ctx, s.ID)
+		}
+	}
 	cfgs, err := a.c.api.ConfigList(ctx, swarm.ConfigListOptions{Filters: f})
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("list agent configs: %w", err))...)
 	}
 	for _, c := range cfgs {
 		if stale(c.Spec.Labels) {
-			// A config still used by a service being removed refuses;
-			// the next call removes it.
 			_ = a.c.api.ConfigRemove(ctx, c.ID)
 		}
 	}
@@ -235,7 +256,7 @@ func stale(labels map[string]string) bool {
 type agentService struct {
 	c        *Client
 	name, id string
-	configID string
+	secretID string
 }
 
 // Logs follows the service's logs, demultiplexed into lines.
@@ -288,7 +309,7 @@ func ended(st swarm.TaskState) bool {
 	return false
 }
 
-// Remove removes the service and its plan config.
+// Remove removes the service and its plan secret.
 func (s *agentService) Remove(ctx context.Context) error {
 	var errs []error
 	if s.id != "" {
@@ -296,14 +317,14 @@ func (s *agentService) Remove(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove agent service %s: %w", s.name, err))
 		}
 	}
-	// The config is in use until the service's tasks are gone.
-	for i := 0; s.configID != ""; i++ {
-		err := s.c.api.ConfigRemove(ctx, s.configID)
+	// The secret is in use until the service's tasks are gone.
+	for i := 0; s.secretID != ""; i++ {
+		err := s.c.api.SecretRemove(ctx, s.secretID)
 		if err == nil || isNotFound(err) {
 			break
 		}
 		if i == 30 || ctx.Err() != nil {
-			errs = append(errs, fmt.Errorf("remove agent plan config %s: %w", s.name, err))
+			errs = append(errs, fmt.Errorf("remove agent plan secret %s: %w", s.name, err))
 			break
 		}
 		time.Sleep(500 * time.Millisecond)

@@ -26,7 +26,7 @@ import (
 
 // runAgent is the hidden agent command: the load agent's side of a cell,
 // run by the agent image's entrypoint in a Swarm task. It reads the plan
-// the coordinator left as a Swarm config, runs its share and prints its
+// the coordinator left as a Swarm secret, runs its share and prints its
 // record for the coordinator, which reads it from the service's logs.
 func runAgent(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "agent", "", "Run one load agent's share of a cell (started by scalebench run --agents in a Swarm task).")
