@@ -36,7 +36,7 @@ const (
 	EnvAgentHost = "SCALEBENCH_AGENT_HOST"
 	// AgentPlanFile is where an agent finds its plan: a Swarm secret,
 	// mounted under /run/secrets/.
-	AgentPlanFile = "/run/secrets/" + agentPlanSecret
+	AgentPlanFile   = "/run/secrets/" + agentPlanSecret
 	agentPlanSecret = "scalebench-plan"
 )
 
