@@ -23,6 +23,9 @@ type Options struct {
 	// ReadyURL, when set, is polled with GET after every rescale, once every
 	// replica is running and healthy, until it answers 2xx.
 	ReadyURL string
+	// ReadyTLS, when set, is how ReadyURL is reached when it is https://:
+	// the scenario's CA, client certificate, server name and verification.
+	ReadyTLS *matrix.TLS
 	// ReadyTimeout bounds the whole wait after a rescale: replicas running,
 	// healthchecks healthy, ReadyURL answering. Zero means DefaultReadyTimeout.
 	ReadyTimeout time.Duration

@@ -199,7 +199,7 @@ func (s *SwarmService) scale(ctx context.Context, n int) error {
 		}
 	}
 	if s.opts.ReadyURL != "" {
-		return waitURL(wctx, s.opts.ReadyURL, timeout)
+		return s.opts.waitReadyURL(wctx, timeout)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func (c *Client) waitReady(ctx context.Context, ids []string, opts Options) erro
 		}
 	}
 	if opts.ReadyURL != "" {
-		return waitURL(ctx, opts.ReadyURL, timeout)
+		return opts.waitReadyURL(ctx, timeout)
 	}
 	return nil
 }
@@ -173,7 +173,11 @@ func (c *Client) tailLogs(ctx context.Context, id string, tty bool) string {
 
 // waitURL polls url with GET until it answers 2xx or ctx ends.
 func waitURL(ctx context.Context, url string, timeout time.Duration) error {
-	hc := &http.Client{Timeout: 2 * time.Second}
+	return pollURL(ctx, &http.Client{Timeout: 2 * time.Second}, url, timeout)
+}
+
+// pollURL polls url with GET through hc until it answers 2xx or ctx ends.
+func pollURL(ctx context.Context, hc *http.Client, url string, timeout time.Duration) error {
 	var last string
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

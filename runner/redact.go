@@ -49,9 +49,9 @@ type redactProgress struct {
 	secrets []matrix.Secret
 }
 
-// withRedaction wraps p so that what it prints holds no secret's value; p
+// WithRedaction wraps p so that what it prints holds no secret's value; p
 // itself when there is none.
-func withRedaction(p Progress, secrets []matrix.Secret) Progress {
+func WithRedaction(p Progress, secrets []matrix.Secret) Progress {
 	if len(secrets) == 0 {
 		return p
 	}

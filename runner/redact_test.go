@@ -82,7 +82,7 @@ runs:
 // TestRedactProgressLines: an event line quoting a secret prints ${NAME}.
 func TestRedactProgressLines(t *testing.T) {
 	var buf bytes.Buffer
-	p := withRedaction(NewPlainProgress(&buf), []matrix.Secret{{Name: "T", Value: "s3cr3t"}})
+	p := WithRedaction(NewPlainProgress(&buf), []matrix.Secret{{Name: "T", Value: "s3cr3t"}})
 	p.Logf("readiness URL https://u:%s@h/ready did not answer", "s3cr3t")
 	p.CellEnd(0, &results.Cell{Cell: matrix.Cell{ID: "c"}, Status: results.CellFailed, Error: "GET https://u:s3cr3t@h: refused",
 		Fault: &results.Fault{Cause: "x s3cr3t"}})

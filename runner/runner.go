@@ -197,7 +197,7 @@ func (r *Runner) defaults() {
 		r.Progress = NewPlainProgress(io.Discard)
 	}
 	if _, ok := r.Progress.(*redactProgress); !ok {
-		r.Progress = withRedaction(r.Progress, r.Matrix.Secrets())
+		r.Progress = WithRedaction(r.Progress, r.Matrix.Secrets())
 	}
 	if r.Now == nil {
 		r.Now = time.Now

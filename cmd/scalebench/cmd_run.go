@@ -96,7 +96,8 @@ func runSuite(ctx context.Context, e *env, o suiteOptions) (string, error) {
 	if isTerminal(e.stdout) {
 		progress = runner.NewTTYProgress(e.stdout)
 	}
-	opts := dockerctl.Options{ReadyURL: m.Ready, ReadyTimeout: o.readyTimeout, MaxScale: m.Ceiling(), Log: progress.Logf}
+	progress = runner.WithRedaction(progress, m.Secrets())
+	opts := dockerctl.Options{ReadyURL: m.Ready, ReadyTLS: m.Scenario.TLS, ReadyTimeout: o.readyTimeout, MaxScale: m.Ceiling(), Log: progress.Logf}
 	check, err := checkService(ctx, dc, m, opts)
 	if err != nil {
 		return "", err
