@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -51,6 +53,10 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Texts from the environment print as the file writes them, ${NAME}.
+	var out bytes.Buffer
+	defer func(w io.Writer) { io.WriteString(w, matrix.Redact(out.String(), m.Secrets())) }(e.stdout)
+	e = &env{stdout: &out, stderr: e.stderr, probe: e.probe}
 	engine, engineWarnings, err := planEngine(ctx, m, *offline)
 	if err != nil {
 		return err
@@ -84,7 +90,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	case m.Swarm != nil:
 		target = fmt.Sprintf("swarm service %s", m.Swarm.Service)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d cells, scaling %s, load to %s\n", m.Name, len(cells), target, m.Target)
+	fmt.Fprintf(e.stdout, "%s: %d cells, scaling %s, load to %s\n", m.Name, len(cells), target, m.Masked().Target)
 	if engine != "" {
 		fmt.Fprintf(e.stdout, "engine: %s\n", engine)
 	}
