@@ -64,7 +64,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		o.only, o.selection = f, *only
 	}
 	_, err := runSuite(ctx, e, o)
-	return err
+	return redactError(err, o.matrix.Secrets())
 }
 
 // suiteOptions are what run and demo share.
