@@ -38,7 +38,7 @@ type AgentConfig struct {
 func RunAgent(ctx context.Context, cfg AgentConfig) error {
 	p, w := cfg.Plan, NewWriter(cfg.Out, cfg.Index)
 	fail := func(err error) error {
-		_ = w.Fail(err.Error())
+		_ = w.Fail(matrix.Redact(err.Error(), p.Secrets))
 		return err
 	}
 	if cfg.Index >= len(p.Shares) {
@@ -83,6 +83,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		return fail(fmt.Errorf("load: %w", err))
 	}
 	rep.Load, rep.Aborted = rec, aborted
+	redactErrors(rec, p.Secrets)
 	return w.Report(rep)
 }
 
@@ -129,4 +130,16 @@ func writeFiles(p *Plan, index int, dir string) (matrix.Scenario, error) {
 		}
 	}
 	return localScenario(p, index, dir)
+}
+
+// redactErrors writes the secrets' values in l's error groups as ${NAME}:
+// a server may echo a token in an error body.
+func redactErrors(l *results.Load, secrets []matrix.Secret) {
+	if l == nil {
+		return
+	}
+	for i := range l.Errors {
+		l.Errors[i].Message = matrix.Redact(l.Errors[i].Message, secrets)
+		l.Errors[i].Sample = matrix.Redact(l.Errors[i].Sample, secrets)
+	}
 }

@@ -85,6 +85,9 @@ type Coordinator struct {
 	StartDelay, LateStart, ReportGrace time.Duration
 	// Logf, when set, receives progress lines.
 	Logf func(format string, args ...any)
+	// Secrets are the matrix's values from the environment, which agents
+	// redact from their records (matrix.Secrets).
+	Secrets []matrix.Secret
 }
 
 // Load runs cfg's cell on the agents and returns their merged record, with
@@ -159,6 +162,7 @@ func (c *Coordinator) plan(ctx context.Context, cfg load.Config) (Spec, *Plan, e
 	for _, nd := range nodes {
 		plan.Nodes = append(plan.Nodes, nd.ID)
 	}
+	plan.Secrets = c.Secrets
 	data, err := plan.Encode()
 	if err != nil {
 		return Spec{}, nil, err

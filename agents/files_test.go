@@ -22,6 +22,7 @@ import (
 	"github.com/scalebench/scalebench/internal/testca"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // scenarioDir writes a matrix whose scenario opens every kind of file: a
@@ -245,5 +246,39 @@ func TestAgentsRunDataAndTLS(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("agent %s sent rows %v, want %v (all: %v)", agent, got, want, seen)
 		}
+	}
+}
+
+// TestAgentRedactsItsRecord: an error sample that echoes a secret of the
+// plan leaves the agent as ${NAME}, and so does a failure message.
+func TestAgentRedactsItsRecord(t *testing.T) {
+	p := &Plan{Shares: []matrix.Cell{{ID: "c", Mode: matrix.Closed, Users: 1}}, Start: time.Now(), LateStart: time.Minute,
+		Deadline: time.Now().Add(time.Minute), Secrets: []matrix.Secret{{Name: "API_TOKEN", Value: "tok-Agent-5s3c"}}}
+	fake := func(ctx context.Context, cfg load.Config) (*results.Load, bool, error) {
+		return &results.Load{Errors: []results.ErrorGroup{{Message: "HTTP 401", Sample: "bad token tok-Agent-5s3c"}}}, false, nil
+	}
+	var out bytes.Buffer
+	if err := RunAgent(context.Background(), AgentConfig{Plan: p, Out: &out, Run: fake}); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader()
+	var rep *Report
+	for _, line := range strings.Split(out.String(), "\n") {
+		if m, ok, err := r.Line(line); err != nil {
+			t.Fatal(err)
+		} else if ok && m.Report != nil {
+			rep = m.Report
+		}
+	}
+	if rep == nil || rep.Load.Errors[0].Sample != "bad token ${API_TOKEN}" {
+		t.Fatalf("record %+v", rep)
+	}
+	failing := func(ctx context.Context, cfg load.Config) (*results.Load, bool, error) {
+		return nil, false, fmt.Errorf("dial https://u:tok-Agent-5s3c@h: refused")
+	}
+	out.Reset()
+	RunAgent(context.Background(), AgentConfig{Plan: p, Out: &out, Run: failing})
+	if strings.Contains(out.String(), "tok-Agent-5s3c") || !strings.Contains(out.String(), "u:${API_TOKEN}@h") {
+		t.Errorf("failure line: %s", out.String())
 	}
 }

@@ -32,6 +32,9 @@ type Plan struct {
 	Deadline time.Time `json:"deadline"`
 	// Nodes are, in global mode, the node IDs in share order.
 	Nodes []string `json:"nodes,omitempty"`
+	// Secrets are the values the matrix took from the environment: an
+	// agent writes them as ${NAME} in what it sends back.
+	Secrets []matrix.Secret `json:"secrets,omitempty"`
 	// Files are the contents of the files the scenario opens (uploads,
 	// data file and the files its rows upload, TLS files), by their path
 	// on the coordinator.

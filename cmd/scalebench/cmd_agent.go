@@ -199,6 +199,7 @@ func agentsLoad(ctx context.Context, dc *dockerctl.Client, m *matrix.Matrix, n i
 	if err != nil {
 		return nil, err
 	}
+	co.Secrets = m.Secrets()
 	return co.Load, nil
 }
 
