@@ -92,7 +92,7 @@ func writeBashCompletion(w io.Writer, cmds []compCommand) {
 	}
 	fmt.Fprintf(w, `# bash completion for scalebench; load with: source <(scalebench completion bash)
 _scalebench() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} flags="" valued=""
+	local cur=${COMP_WORDS[COMP_CWORD]} flags=""
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W %q -- "$cur"))
 		return
@@ -100,14 +100,11 @@ _scalebench() {
 	case ${COMP_WORDS[1]} in
 `, strings.Join(names, " ")+" help")
 	for _, c := range cmds {
-		var all, valued []string
+		var all []string
 		for _, f := range c.flags {
 			all = append(all, "--"+f.name)
-			if !f.isBool {
-				valued = append(valued, "--"+f.name)
-			}
 		}
-		fmt.Fprintf(w, "\t%s) flags=%q valued=%q ;;\n", c.name, strings.Join(all, " "), strings.Join(valued, " "))
+		fmt.Fprintf(w, "\t%s) flags=%q ;;\n", c.name, strings.Join(all, " "))
 	}
 	fmt.Fprint(w, `	esac
 	if [ "${COMP_WORDS[1]}" = completion ] && [[ $cur != -* ]]; then
