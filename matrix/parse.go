@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -390,33 +391,41 @@ func (p *parser) floatList(n *yaml.Node, what string) []float64 {
 
 // wait parses "0s", "1s" or "1s..3s".
 func (p *parser) wait(n *yaml.Node) Wait {
-	s := p.str(n, "wait")
+	w, err := ParseWait(p.str(n, "wait"))
+	if we, ok := errors.AsType[*WaitError](err); ok {
+		p.errorf(n, we.Fix, "%s", we.Msg)
+	}
+	return w
+}
+
+// WaitError is a think time that does not parse: Msg says what is wrong,
+// Fix how to write it.
+type WaitError struct{ Msg, Fix string }
+
+func (e *WaitError) Error() string { return e.Msg + ": " + e.Fix }
+
+// ParseWait reads a think time as a matrix file writes it: "" or "0s" (no
+// wait), "1s", or a uniform range "1s..3s". Its errors are *WaitError.
+func ParseWait(s string) (Wait, error) {
+	s = strings.TrimSpace(s)
 	if s == "" {
-		return Wait{}
+		return Wait{}, nil
 	}
 	lo, hi, isRange := strings.Cut(s, "..")
-	parse := func(v string) (time.Duration, bool) {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d < 0 {
-			p.errorf(n, `write "0s", "1s" or a uniform range "1s..3s"`, "wait %q is not a duration or range", s)
-			return 0, false
-		}
-		return d, true
-	}
-	a, ok := parse(lo)
-	if !ok {
-		return Wait{}
+	bad := &WaitError{Msg: fmt.Sprintf("wait %q is not a duration or range", s), Fix: `write "0s", "1s" or a uniform range "1s..3s"`}
+	a, err := time.ParseDuration(strings.TrimSpace(lo))
+	if err != nil || a < 0 {
+		return Wait{}, bad
 	}
 	if !isRange {
-		return Wait{Min: a, Max: a}
+		return Wait{Min: a, Max: a}, nil
 	}
-	b, ok := parse(hi)
-	if !ok {
-		return Wait{}
+	b, err := time.ParseDuration(strings.TrimSpace(hi))
+	if err != nil || b < 0 {
+		return Wait{}, bad
 	}
 	if b < a {
-		p.errorf(n, fmt.Sprintf("write %s..%s", hi, lo), "wait range %q goes backwards", s)
-		return Wait{}
+		return Wait{}, &WaitError{Msg: fmt.Sprintf("wait range %q goes backwards", s), Fix: fmt.Sprintf("write %s..%s", strings.TrimSpace(hi), strings.TrimSpace(lo))}
 	}
-	return Wait{Min: a, Max: b}
+	return Wait{Min: a, Max: b}, nil
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // File names inside a run directory.
@@ -85,6 +87,28 @@ func WriteCell(dir string, c *Cell) error {
 		return fmt.Errorf("write cell %s: %w", c.Cell.ID, err)
 	}
 	return writeJSON(CellPath(dir, c.Cell.ID), c)
+}
+
+// WriteCellFile writes c to path (any file, as load --json does)
+// atomically, stamping the schema and kind.
+func WriteCellFile(path string, c *Cell) error {
+	c.Schema, c.Kind = SchemaVersion, KindCell
+	return writeJSON(path, c)
+}
+
+// LoadCell is the cell record of one load run outside a suite (load
+// --json): the cell as configured and what the load engine recorded; an
+// aborted run is saved aborted, as interrupted.
+func LoadCell(c matrix.Cell, rec *Load, aborted bool) *Cell {
+	cell := &Cell{
+		Cell: c, Status: CellOK,
+		Started: rec.Started, Ended: rec.Started.Add(rec.Elapsed),
+		Timings: Timings{Load: rec.Elapsed}, Load: rec,
+	}
+	if aborted {
+		cell.Status, cell.Error = CellAborted, "interrupted"
+	}
+	return cell
 }
 
 // CellPath is where the cell with id is stored in dir.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -175,7 +174,7 @@ func (f *loadFlags) config(set map[string]bool) (load.Config, error) {
 		cfg.Scenario.Requests = []matrix.Request{{Name: path, Method: "GET", Path: path, Weight: 1, Timeout: f.timeout}}
 	}
 	if set["wait"] || f.scenario == "" {
-		w, err := parseWait(f.wait)
+		w, err := matrix.ParseWait(f.wait)
 		if err != nil {
 			return load.Config{}, usageError{fmt.Errorf("load: --wait: %w", err)}
 		}
@@ -203,28 +202,6 @@ func (f *loadFlags) config(set map[string]bool) (load.Config, error) {
 	}
 	cfg.Cell = cell
 	return cfg, nil
-}
-
-// parseWait reads a think time as a matrix file writes it: "", "0s", "1s"
-// or a uniform range "1s..3s".
-func parseWait(s string) (matrix.Wait, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return matrix.Wait{}, nil
-	}
-	lo, hi, isRange := strings.Cut(s, "..")
-	a, err := time.ParseDuration(strings.TrimSpace(lo))
-	if err != nil || a < 0 {
-		return matrix.Wait{}, fmt.Errorf("%q is not a duration or range: write 0s, 1s or 1s..3s", s)
-	}
-	if !isRange {
-		return matrix.Wait{Min: a, Max: a}, nil
-	}
-	b, err := time.ParseDuration(strings.TrimSpace(hi))
-	if err != nil || b < a {
-		return matrix.Wait{}, fmt.Errorf("%q is not an increasing range: write 1s..3s", s)
-	}
-	return matrix.Wait{Min: a, Max: b}, nil
 }
 
 // checkDir fails early when an output's directory does not exist, so a typo
@@ -260,19 +237,7 @@ func requestList(sc matrix.Scenario) string {
 // writeLoadOutputs writes the --json, --csv and --hlog files atomically.
 func writeLoadOutputs(f loadFlags, cfg load.Config, rec *results.Load, aborted bool, history []byte, hlog *bytes.Buffer, hw *load.HlogWriter) error {
 	if f.jsonPath != "" {
-		cell := results.Cell{
-			Schema: results.SchemaVersion, Kind: results.KindCell, Cell: cfg.Cell, Status: results.CellOK,
-			Started: rec.Started, Ended: rec.Started.Add(rec.Elapsed),
-			Timings: results.Timings{Load: rec.Elapsed}, Load: rec,
-		}
-		if aborted {
-			cell.Status, cell.Error = results.CellAborted, "interrupted"
-		}
-		data, err := json.MarshalIndent(&cell, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", f.jsonPath, err)
-		}
-		if err := results.WriteFileAtomic(f.jsonPath, append(data, '\n')); err != nil {
+		if err := results.WriteCellFile(f.jsonPath, results.LoadCell(cfg.Cell, rec, aborted)); err != nil {
 			return fmt.Errorf("write --json %s: %w", f.jsonPath, err)
 		}
 	}
@@ -326,11 +291,7 @@ func newLiveLine(w io.Writer, open bool) *liveLine {
 	if open {
 		l.who = "in flight"
 	}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			l.tty = true
-		}
-	}
+	l.tty = isTerminal(w)
 	return l
 }
 
