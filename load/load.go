@@ -30,9 +30,6 @@ import (
 	"github.com/scalebench/scalebench/results"
 )
 
-// DefaultMaxInFlight bounds open-loop requests in flight when the cell does not.
-const DefaultMaxInFlight = 1000
-
 // Config is one cell's load.
 type Config struct {
 	// Target is the base URL, e.g. http://127.0.0.1:8000; request paths are
@@ -42,7 +39,7 @@ type Config struct {
 	Scenario matrix.Scenario
 	// Cell gives Mode, Users, Rate, Duration, SpawnRate, Warmup and
 	// MaxInFlight; the rest is ignored. SpawnRate ≤ 0 starts every user at
-	// once; MaxInFlight ≤ 0 means DefaultMaxInFlight.
+	// once; MaxInFlight ≤ 0 means matrix.DefaultMaxInFlight.
 	Cell matrix.Cell
 	// Progress, when set, is called about once per second, from one
 	// goroutine, with the second just closed.
@@ -136,7 +133,7 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 		return nil, false, fmt.Errorf("cell %s: users %d must be positive", cell.ID, cell.Users)
 	}
 	if cell.MaxInFlight <= 0 {
-		cell.MaxInFlight = DefaultMaxInFlight
+		cell.MaxInFlight = matrix.DefaultMaxInFlight
 	}
 	// Steady state starts after spawning (none in open loop or when every
 	// user starts at once) and warm-up.

@@ -61,7 +61,7 @@ func BenchmarkEntryMemory(b *testing.B) {
 		cell matrix.Cell
 	}{
 		{"closed-64", closedCell(64, 1300*time.Millisecond)},
-		{"open-2000", matrix.Cell{ID: "test", Mode: matrix.Open, Rate: 2000, MaxInFlight: DefaultMaxInFlight, Duration: 1300 * time.Millisecond}},
+		{"open-2000", matrix.Cell{ID: "test", Mode: matrix.Open, Rate: 2000, MaxInFlight: matrix.DefaultMaxInFlight, Duration: 1300 * time.Millisecond}},
 	} {
 		for _, n := range []int{FineEndpoints, 200} {
 			b.Run(fmt.Sprintf("%s/entries-%d", mode.name, n), func(b *testing.B) {

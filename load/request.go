@@ -15,10 +15,6 @@ import (
 	"github.com/scalebench/scalebench/matrix"
 )
 
-// DefaultTimeout bounds a request, body read included, when the scenario
-// gives none.
-const DefaultTimeout = 30 * time.Second
-
 // maxKeptBody is how much of a response body is examined for an expectation.
 const maxKeptBody = 1 << 20
 
@@ -85,7 +81,7 @@ func (t target) join(path string) string {
 }
 
 // compile turns the scenario's requests into endpoints, reading uploaded
-// files once. Defaults: method GET, weight 1, timeout DefaultTimeout, name
+// files once. Defaults: method GET, weight 1, timeout matrix.DefaultTimeout, name
 // the path.
 func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 	if len(sc.Requests) == 0 {
@@ -130,7 +126,7 @@ func compile(t target, sc matrix.Scenario) ([]endpoint, []int, error) {
 		}
 		seen[e.name] = i
 		if e.timeout <= 0 {
-			e.timeout = DefaultTimeout
+			e.timeout = matrix.DefaultTimeout
 		}
 		weights[i] = r.Weight
 		if weights[i] <= 0 {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/scalebench/scalebench/matrix"
 )
 
 // pool is the HTTP client's connections to the target and its round trip:
@@ -145,7 +147,7 @@ func (p *pool) put(pc *pconn) {
 // dial connects, and shakes hands for TLS, within timeout.
 func (p *pool) dial(timeout time.Duration) (*pconn, error) {
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = matrix.DefaultTimeout
 	}
 	c, err := p.hc.DialTimeout(p.hc.Addr, timeout)
 	if err != nil {
