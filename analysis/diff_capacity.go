@@ -34,14 +34,21 @@ type CapacityDiff struct {
 // that met the SLO and the lowest level that broke it. The change counts
 // (Significant) only when the brackets are apart and two clear verdicts
 // keep them apart. For a drop: old clearly met the SLO at a level L (at or
-// under its capacity), and new clearly broke it at a level at or below L;
-// if new still met it at L, new would have to break it at a lower load and
-// meet it at a higher one, which a system whose response time grows with
-// load does not do.
-// Each clear verdict is wrong with probability about 2.3% (its estimate
-// two standard errors beyond its limit, one-sided), so a change is called
-// by mistake with probability below 2 × 2.3% ≈ 4.6%, about the α=0.05 of
-// the diff's other tests. Repeats enter through the verdicts, whose
+// under its capacity), and new clearly broke it at a level below L; if new
+// still met it at L, new would have to break it at a lower load and meet
+// it at a higher one, which a system whose response time grows with load
+// does not do. Each clear verdict is wrong with probability about 2.3%
+// (its estimate two standard errors beyond its limit, one-sided), so a
+// change is called by mistake with probability below 2 × 2.3% ≈ 4.6%,
+// about the α=0.05 of the diff's other tests.
+//
+// Opposite clear verdicts at one and the same level are not enough: the
+// verdicts' standard errors come from per-second values, which are
+// autocorrelated and so optimistic, and a shared machine drifts between
+// two runs (on the demo, a grid and a search of the same system minutes
+// apart gave opposite clear verdicts at 5 users). Asking for a level in
+// between means a change within one step of the search (its resolution)
+// or of the grid is never called. Repeats enter through the verdicts, whose
 // standard errors include the spread between repeats; the capacity itself
 // is one number per side (the search is not repeated as a whole), so no
 // rank test over capacities applies. Capacity changes are not among the
@@ -69,7 +76,8 @@ type CapacityChange struct {
 	Met, Broke         int
 	MetSide, BrokeSide string
 	// Unsure is true when the brackets are apart but no pair of clear
-	// verdicts keeps them apart (a verdict near the limit stayed unsure).
+	// verdicts at different levels keeps them apart (a verdict near the
+	// limit stayed unsure, or the brackets touch at one level).
 	Unsure bool
 	// NotCompared says why the pair was not compared ("scale 3 has no
 	// capacity in new", "users in old, req/s in new"); "" when compared.
@@ -190,7 +198,7 @@ func (c *CapacityChange) judge() {
 	}
 	switch {
 	case !apart:
-	case c.Met > 0 && c.Broke > 0 && c.Broke <= c.Met:
+	case c.Met > 0 && c.Broke > 0 && c.Broke < c.Met:
 		c.Significant = true
 	default:
 		c.Met, c.Broke, c.MetSide, c.BrokeSide = 0, 0, "", ""

@@ -206,7 +206,7 @@ func capacityBasis(c *analysis.CapacityChange) string {
 	case c.Significant:
 		return fmt.Sprintf("%d met in %s, %d broke in %s", c.Met, c.MetSide, c.Broke, c.BrokeSide)
 	case c.Unsure:
-		return "apart only on verdicts within noise of the SLO"
+		return "apart, but not by clear verdicts at two levels"
 	}
 	return "brackets overlap"
 }
@@ -234,7 +234,7 @@ func sloChangeText(cd *analysis.CapacityDiff) string {
 // capacityReading explains the capacity comparison in one paragraph.
 const capacityReading = "[met, broke): the highest load that met the SLO and the lowest above it that broke it. " +
 	"A change counts only when the brackets are apart and two clear verdicts (each two standard errors from its limit) keep them apart: " +
-	"one side met the SLO at a load where, or above where, the other broke it; ~ otherwise."
+	"one side met the SLO at a load above one where the other broke it; ~ otherwise."
 
 // capacityVerdict adds the capacity changes to v: drops to Worse, rises to
 // Better, the others to Same, pairs not compared (and a changed SLO) to
