@@ -88,7 +88,11 @@ type endpointAcc struct {
 	total, steady *stats
 }
 
-type errKey struct{ endpoint, method, class, message string }
+type errKey struct {
+	endpoint, method string
+	class            results.Class
+	message          string
+}
 
 func newMerger(c matrix.Cell, start time.Time) *merger {
 	return &merger{
@@ -213,7 +217,7 @@ type stats struct {
 	ok, fail           *hdrhistogram.Histogram
 	requests, failures int64
 	bytes              int64
-	byClass            map[string]int64
+	byClass            map[results.Class]int64
 	sumOK, sumFail     float64 // nanoseconds
 }
 
@@ -243,7 +247,7 @@ func (a *stats) add(s results.Stats) error {
 	a.bytes += s.Bytes
 	for k, v := range s.FailuresByClass {
 		if a.byClass == nil {
-			a.byClass = map[string]int64{}
+			a.byClass = map[results.Class]int64{}
 		}
 		a.byClass[k] += v
 	}

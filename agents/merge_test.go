@@ -69,7 +69,7 @@ func (s synth) report(t *testing.T, index int) *Report {
 	st := results.Stats{Window: rec.Elapsed, Requests: int64(len(all)) + fails, Failures: fails, Histogram: enc(t, h),
 		Latency: results.Latency{Mean: sum / time.Duration(max(len(all), 1))}}
 	if fails > 0 {
-		st.FailuresByClass = map[string]int64{results.ClassStatus: fails}
+		st.FailuresByClass = map[results.Class]int64{results.ClassStatus: fails}
 		fh := hist(t, []time.Duration{time.Millisecond})
 		for range fails - 1 {
 			_ = fh.RecordValue(1000)

@@ -341,7 +341,7 @@ type Flag struct {
 	Scale int
 	Load  float64
 	// Kind is one of the Flag kinds.
-	Kind string
+	Kind FlagKind
 	// Detail is the cell's error or the check's reason, verbatim (it may
 	// come from the target: escape it when rendering).
 	Detail string
@@ -358,13 +358,16 @@ type Flag struct {
 	Death *Death
 }
 
+// FlagKind is what a Flag says of its cell.
+type FlagKind string
+
 // Flag kinds.
 const (
-	FlagFailed    = "failed"
-	FlagAborted   = "aborted"
-	FlagDegraded  = "degraded"
-	FlagGenerator = "generator-bound"
-	FlagLittle    = "littles-law"
+	FlagFailed    FlagKind = "failed"
+	FlagAborted   FlagKind = "aborted"
+	FlagDegraded  FlagKind = "degraded"
+	FlagGenerator FlagKind = "generator-bound"
+	FlagLittle    FlagKind = "littles-law"
 )
 
 // finite replaces NaN and infinities by 0 so the study stays printable.

@@ -81,7 +81,7 @@ func (a *analyzer) warnf(format string, args ...any) {
 	a.study.Warnings = append(a.study.Warnings, fmt.Sprintf(format, args...))
 }
 
-func (a *analyzer) flag(c *results.Cell, kind, detail string, ratio float64) {
+func (a *analyzer) flag(c *results.Cell, kind FlagKind, detail string, ratio float64) {
 	a.study.Flags = append(a.study.Flags, Flag{
 		Cell: c.Cell.ID, Run: c.Cell.Run, Scale: c.Cell.Scale, Load: LoadOf(&c.Cell),
 		Kind: kind, Detail: detail, Ratio: ratio,

@@ -201,11 +201,11 @@ func TestFlagsAndWarnings(t *testing.T) {
 	set.Run.Status = results.StatusAborted
 
 	st := analysis.Analyze(set)
-	kinds := map[string]string{}
+	kinds := map[string]analysis.FlagKind{}
 	for _, f := range st.Flags {
 		kinds[f.Cell] = f.Kind
 	}
-	want := map[string]string{
+	want := map[string]analysis.FlagKind{
 		set.Cells[1].Cell.ID: analysis.FlagFailed,
 		set.Cells[2].Cell.ID: analysis.FlagAborted,
 		set.Cells[3].Cell.ID: analysis.FlagGenerator,

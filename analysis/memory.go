@@ -76,12 +76,12 @@ func (m MemoryThresholds) orDefault() MemoryThresholds {
 const (
 	// FlagLeak marks a container whose memory rose steadily during a
 	// cell's load (Flag.Trend, Flag.Slope).
-	FlagLeak = "memory-leak"
+	FlagLeak FlagKind = "memory-leak"
 	// FlagReplicaDied marks a container of any service, the scaled one
 	// included, that restarted, was OOM-killed or died during a cell
 	// (Flag.Death). The cell's numbers stay in its level, which lists it in
 	// Level.Died.
-	FlagReplicaDied = "replica-died"
+	FlagReplicaDied FlagKind = "replica-died"
 )
 
 // ServiceMemory is one service's memory use over a level's cells. Every

@@ -15,7 +15,7 @@ import (
 const mib = analysis.MiB
 
 // flagsOf returns the study's flags of kind.
-func flagsOf(st *analysis.Study, kind string) []analysis.Flag {
+func flagsOf(st *analysis.Study, kind analysis.FlagKind) []analysis.Flag {
 	var out []analysis.Flag
 	for _, f := range st.Flags {
 		if f.Kind == kind {

@@ -30,7 +30,7 @@ const (
 	numClasses
 )
 
-var classNames = [numClasses]string{
+var classNames = [numClasses]results.Class{
 	classOK:      "",
 	classTimeout: results.ClassTimeout,
 	classRefused: results.ClassRefused,

@@ -142,7 +142,7 @@ func (w *window) stats(d time.Duration) (results.Stats, error) {
 	for c, n := range w.byClass {
 		if n > 0 {
 			if st.FailuresByClass == nil {
-				st.FailuresByClass = map[string]int64{}
+				st.FailuresByClass = map[results.Class]int64{}
 			}
 			st.FailuresByClass[classNames[c]] = n
 		}

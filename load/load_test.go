@@ -172,7 +172,7 @@ func TestFailureClasses(t *testing.T) {
 		name    string
 		target  string
 		req     matrix.Request
-		class   string
+		class   results.Class
 		message string
 	}{
 		{"timeout", srv.URL, matrix.Request{Name: "slow", Path: "/delay?ms=500", Timeout: 50 * time.Millisecond}, results.ClassTimeout, "timeout after 50ms"},

@@ -141,7 +141,7 @@ func WriteLocustFailures(w io.Writer, rec *results.Load) error {
 	counts := map[key]int64{}
 	var order []key
 	for _, g := range rec.Errors {
-		k := key{g.Method, g.Endpoint, g.Class + ": " + g.Message}
+		k := key{g.Method, g.Endpoint, string(g.Class) + ": " + g.Message}
 		if _, ok := counts[k]; !ok {
 			order = append(order, k)
 		}

@@ -123,8 +123,8 @@ func TestTLS(t *testing.T) {
 		name   string
 		srv    *httptest.Server
 		tls    *matrix.TLS
-		class  string // "" for success
-		reason string // in the failure's message
+		class  results.Class // "" for success
+		reason string        // in the failure's message
 	}{
 		{"scenario's CA", plain, &matrix.TLS{CA: caFile, ServerName: name}, "", ""},
 		{"insecure_skip_verify", plain, &matrix.TLS{InsecureSkipVerify: true}, "", ""},

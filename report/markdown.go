@@ -179,7 +179,7 @@ func (m *md) summary() {
 // missing says why a grid cell has no numbers: its cells' statuses
 // ("*failed*", "*degraded*", "*aborted*"), or "not run".
 func (m *md) missing(run string, scale int, load float64) string {
-	var states []string
+	var states []results.CellStatus
 	for i := range m.set.Cells {
 		c := &m.set.Cells[i]
 		if c.Cell.Run == run && c.Cell.Scale == scale && analysis.LoadOf(&c.Cell) == load && !slices.Contains(states, c.Status) {
@@ -190,7 +190,11 @@ func (m *md) missing(run string, scale int, load float64) string {
 		return "not run"
 	}
 	slices.Sort(states)
-	return "*" + EscapeName(strings.Join(states, ", ")) + "*"
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	return "*" + EscapeName(strings.Join(names, ", ")) + "*"
 }
 
 // marks are the symbols of a level in the summary grid.
@@ -385,7 +389,7 @@ func (m *md) scale(run *analysis.Run, scale int) {
 			level += fmt.Sprintf(" (r%d)", c.Cell.Repeat)
 		}
 		if c.Load == nil {
-			m.line("| %s | %s |  |  |  |  |  |  |  |  |", level, "*"+EscapeName(c.Status)+"*")
+			m.line("| %s | %s |  |  |  |  |  |  |  |  |", level, "*"+EscapeName(string(c.Status))+"*")
 			continue
 		}
 		for _, ep := range c.Load.Endpoints {
@@ -433,7 +437,7 @@ func (m *md) errors(cells []*results.Cell) {
 		}
 	}
 	for _, c := range broken {
-		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), EscapeName(cmp.Or(c.Status, "unknown")), codeSpan(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
+		m.line("Cell `%s` %s: %s", strings.ReplaceAll(c.Cell.ID, "`", "'"), EscapeName(string(cmp.Or(c.Status, "unknown"))), codeSpan(clip(cmp.Or(c.Error, "no reason recorded"), 600)))
 		m.line("")
 	}
 	if len(rows) == 0 {
@@ -442,7 +446,7 @@ func (m *md) errors(cells []*results.Cell) {
 	m.line("| cell | endpoint | class | message | count | first | last | sample |")
 	m.line("|:---|:---|:---|:---|---:|---:|---:|:---|")
 	for _, r := range rows {
-		m.line("| %s | %s | %s | %s | %d | %s | %s | %s |", EscapeName(r.cell), EscapeName(r.e.Method+" "+r.e.Endpoint), EscapeName(r.e.Class),
+		m.line("| %s | %s | %s | %s | %d | %s | %s | %s |", EscapeName(r.cell), EscapeName(r.e.Method+" "+r.e.Endpoint), EscapeName(string(r.e.Class)),
 			codeSpan(clip(r.e.Message, 300)), r.e.Count, offset(r.e.First), offset(r.e.Last), codeSpan(clip(r.e.Sample, 200)))
 	}
 	m.line("")
@@ -496,7 +500,7 @@ func (m *md) environment() {
 		}
 	}
 	row("run", EscapeName(run.ID))
-	row("status", EscapeName(run.Status))
+	row("status", EscapeName(string(run.Status)))
 	if !run.Started.IsZero() {
 		row("started", run.Started.UTC().Format(time.RFC3339))
 	}

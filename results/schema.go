@@ -20,23 +20,29 @@ const (
 	KindCell = "scalebench.cell"
 )
 
+// RunStatus is where a run stands.
+type RunStatus string
+
 // Run statuses.
 const (
-	StatusRunning  = "running"
-	StatusComplete = "complete"
-	StatusAborted  = "aborted"
-	StatusFailed   = "failed"
+	StatusRunning  RunStatus = "running"
+	StatusComplete RunStatus = "complete"
+	StatusAborted  RunStatus = "aborted"
+	StatusFailed   RunStatus = "failed"
 )
+
+// CellStatus is how a cell ended.
+type CellStatus string
 
 // Cell statuses.
 const (
-	CellOK     = "ok"
-	CellFailed = "failed"
+	CellOK     CellStatus = "ok"
+	CellFailed CellStatus = "failed"
 	// CellDegraded: the load ran, but the target or a replica went away
 	// during it (Cell.Fault says when and why); its numbers are kept but
 	// left out of the conclusions unless asked.
-	CellDegraded = "degraded"
-	CellAborted  = "aborted"
+	CellDegraded CellStatus = "degraded"
+	CellAborted  CellStatus = "aborted"
 )
 
 // Run is run.json: what was run, where, with what, and when.
@@ -67,7 +73,7 @@ type Run struct {
 	// OriginalScale is the replica count found before the suite started.
 	OriginalScale int `json:"original_scale"`
 	// Status is one of StatusRunning, StatusComplete, StatusAborted, StatusFailed.
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 	// Started and Ended bound the suite (Ended is zero while running).
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended,omitzero"`
@@ -167,7 +173,7 @@ type Cell struct {
 	// Cell is the cell's parameters as planned.
 	Cell matrix.Cell `json:"cell"`
 	// Status is CellOK, CellDegraded, CellFailed or CellAborted.
-	Status string `json:"status"`
+	Status CellStatus `json:"status"`
 	// Error says why the cell failed, was aborted or is degraded.
 	Error string `json:"error,omitempty"`
 	// Fault is what went away during a degraded cell, and when.
@@ -293,7 +299,7 @@ type Stats struct {
 	// Failures counts failed requests of every class.
 	Failures int64 `json:"failures"`
 	// FailuresByClass counts failures per class (see the Class constants).
-	FailuresByClass map[string]int64 `json:"failures_by_class,omitempty"`
+	FailuresByClass map[Class]int64 `json:"failures_by_class,omitempty"`
 	// Bytes counts response body bytes read.
 	Bytes int64 `json:"bytes"`
 	// RPS is Requests / Window in requests per second.
@@ -325,17 +331,20 @@ type Latency struct {
 	Max  time.Duration `json:"max_ns"`
 }
 
+// Class is what kind of failure a failed request met.
+type Class string
+
 // Failure classes.
 const (
-	ClassTimeout = "timeout"
-	ClassRefused = "connect_refused"
-	ClassReset   = "reset"
-	ClassStatus  = "http_status"
-	ClassExpect  = "expectation"
-	ClassOther   = "other"
+	ClassTimeout Class = "timeout"
+	ClassRefused Class = "connect_refused"
+	ClassReset   Class = "reset"
+	ClassStatus  Class = "http_status"
+	ClassExpect  Class = "expectation"
+	ClassOther   Class = "other"
 	// ClassTLS is a failed TLS handshake: an unknown CA, a certificate for
 	// another name, a client certificate the target asked for and missed.
-	ClassTLS = "tls"
+	ClassTLS Class = "tls"
 )
 
 // Second is one second of a cell's time series.
@@ -369,7 +378,7 @@ type SecondEndpoint struct {
 type ErrorGroup struct {
 	Endpoint string `json:"endpoint"`
 	Method   string `json:"method"`
-	Class    string `json:"class"`
+	Class    Class  `json:"class"`
 	// Message is the error text, or "HTTP 503" and similar for statuses.
 	Message string `json:"message"`
 	Count   int64  `json:"count"`

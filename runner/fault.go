@@ -49,7 +49,7 @@ func transportFault(l *results.Load) (results.Fault, bool) {
 	}
 	var n int64
 	var from, to time.Duration
-	var kinds []string
+	var kinds []results.Class
 	for _, g := range l.Errors {
 		if g.Class != results.ClassRefused && g.Class != results.ClassReset {
 			continue

@@ -111,7 +111,7 @@ func cellIDs(t *testing.T, dir string) []string {
 	}
 	var ids []string
 	for _, c := range set.Cells {
-		ids = append(ids, c.Cell.ID+":"+c.Status)
+		ids = append(ids, c.Cell.ID+":"+string(c.Status))
 	}
 	return ids
 }
@@ -220,7 +220,7 @@ func TestUnreachableTargetFailsCell(t *testing.T) {
 	sc := newFakeScaler(1)
 	r := newTestRunner(t, sc)
 	r.Load = func(ctx context.Context, cfg load.Config) (*results.Load, bool, error) {
-		return &results.Load{Total: results.Stats{Requests: 40, Failures: 40, FailuresByClass: map[string]int64{results.ClassRefused: 40}}}, false, nil
+		return &results.Load{Total: results.Stats{Requests: 40, Failures: 40, FailuresByClass: map[results.Class]int64{results.ClassRefused: 40}}}, false, nil
 	}
 	s, err := r.Run(context.Background())
 	if err == nil {

@@ -390,9 +390,9 @@ func unreachable(rec *results.Load) string {
 	return ""
 }
 
-func classes(m map[string]int64) string {
+func classes(m map[results.Class]int64) string {
 	var parts []string
-	for _, k := range []string{results.ClassRefused, results.ClassReset, results.ClassTimeout} {
+	for _, k := range []results.Class{results.ClassRefused, results.ClassReset, results.ClassTimeout} {
 		if m[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 		}

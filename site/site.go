@@ -371,7 +371,7 @@ func siteIndex(runs []*siteRun, trends []trendCharts, problems []error) []byte {
 		} else if run.App.Dirty {
 			commit += " (dirty)"
 		}
-		peaks, status, reportLink, diffLink := "–", report.EscapeName(run.Status), "–", "–"
+		peaks, status, reportLink, diffLink := "–", report.EscapeName(string(run.Status)), "–", "–"
 		if r.study != nil {
 			var ps []string
 			for _, s := range r.study.Scales {

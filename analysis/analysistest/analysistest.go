@@ -266,20 +266,20 @@ type recorder struct {
 	all   *hdrhistogram.Histogram
 	req   map[string]int64
 	fail  map[string]int64
-	class map[string]map[string]int64
+	class map[string]map[results.Class]int64
 	bytes map[string]int64
 }
 
 func newRecorder() *recorder {
 	return &recorder{hists: map[string]*hdrhistogram.Histogram{}, all: newHist(),
-		req: map[string]int64{}, fail: map[string]int64{}, class: map[string]map[string]int64{}, bytes: map[string]int64{}}
+		req: map[string]int64{}, fail: map[string]int64{}, class: map[string]map[results.Class]int64{}, bytes: map[string]int64{}}
 }
 
 func newHist() *hdrhistogram.Histogram {
 	return hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3)
 }
 
-func (r *recorder) add(ep string, lat time.Duration, failed bool, class string, size int64) {
+func (r *recorder) add(ep string, lat time.Duration, failed bool, class results.Class, size int64) {
 	h := r.hists[ep]
 	if h == nil {
 		h = newHist()
@@ -293,7 +293,7 @@ func (r *recorder) add(ep string, lat time.Duration, failed bool, class string, 
 	if failed {
 		r.fail[ep]++
 		if r.class[ep] == nil {
-			r.class[ep] = map[string]int64{}
+			r.class[ep] = map[results.Class]int64{}
 		}
 		r.class[ep][class]++
 	}
@@ -301,7 +301,7 @@ func (r *recorder) add(ep string, lat time.Duration, failed bool, class string, 
 
 func (r *recorder) stats(ep string, window time.Duration) results.Stats {
 	h, req, fail, bytes := r.all, int64(0), int64(0), int64(0)
-	classes := map[string]int64{}
+	classes := map[results.Class]int64{}
 	if ep == "" {
 		for k, v := range r.req {
 			req += v
@@ -390,7 +390,7 @@ func (m Model) cell(pc matrix.Cell, at time.Time, rng *rand.Rand) results.Cell {
 			if failed {
 				failAcc--
 			}
-			class, size := "", int64(2048)
+			class, size := results.Class(""), int64(2048)
 			if failed {
 				class, size = results.ClassStatus, 96
 				errs = addError(errs, ep, timeouts, time.Duration(t)*time.Second)

@@ -307,7 +307,7 @@ func TestInterruptAndKill(t *testing.T) {
 		m, _ := matrix.Load(path)
 		var got, want []string
 		for _, c := range set.Cells {
-			got = append(got, c.Cell.ID+":"+c.Status)
+			got = append(got, c.Cell.ID+":"+string(c.Status))
 		}
 		for _, c := range m.Cells() {
 			want = append(want, c.ID+":ok")
