@@ -67,7 +67,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) error {
 		Interval: func(iv load.Interval) {
 			s := SecondHistograms{T: iv.T, OK: make([]string, len(iv.Endpoints))}
 			for i, e := range iv.Endpoints {
-				enc, encErr := load.EncodeHistogram(e.OK)
+				enc, encErr := results.EncodeHistogram(e.OK)
 				if encErr != nil && ivErr == nil {
 					ivErr = encErr
 				}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/matrix"
 	"github.com/scalebench/scalebench/results"
 )
@@ -223,22 +222,22 @@ type stats struct {
 
 func (a *stats) add(s results.Stats) error {
 	if s.Histogram != "" {
-		h, err := load.DecodeHistogram(s.Histogram)
+		h, err := results.DecodeHistogram(s.Histogram)
 		if err != nil {
 			return err
 		}
 		if a.ok == nil {
-			a.ok = load.NewHistogram()
+			a.ok = results.NewHistogram()
 		}
 		a.ok.Merge(h)
 	}
 	if s.FailedHistogram != "" {
-		h, err := load.DecodeHistogram(s.FailedHistogram)
+		h, err := results.DecodeHistogram(s.FailedHistogram)
 		if err != nil {
 			return err
 		}
 		if a.fail == nil {
-			a.fail = load.NewHistogram()
+			a.fail = results.NewHistogram()
 		}
 		a.fail.Merge(h)
 	}
@@ -275,13 +274,13 @@ func (a *stats) stats(window time.Duration) (results.Stats, error) {
 	}
 	st.Latency = latencyOf(a.ok, mean)
 	var err error
-	if st.Histogram, err = load.EncodeHistogram(a.ok); err != nil {
+	if st.Histogram, err = results.EncodeHistogram(a.ok); err != nil {
 		return st, err
 	}
 	if a.fail != nil && a.fail.TotalCount() > 0 {
 		fl := latencyOf(a.fail, time.Duration(a.sumFail/float64(max(a.failures, 1))))
 		st.FailedLatency = &fl
-		if st.FailedHistogram, err = load.EncodeHistogram(a.fail); err != nil {
+		if st.FailedHistogram, err = results.EncodeHistogram(a.fail); err != nil {
 			return st, err
 		}
 	}
@@ -290,8 +289,8 @@ func (a *stats) stats(window time.Duration) (results.Stats, error) {
 
 func latencyOf(h *hdrhistogram.Histogram, mean time.Duration) results.Latency {
 	return results.Latency{
-		Min: load.MinLatency(h), Mean: mean,
-		P50: load.Quantile(h, 0.50), P90: load.Quantile(h, 0.90), P95: load.Quantile(h, 0.95),
-		P99: load.Quantile(h, 0.99), P999: load.Quantile(h, 0.999), Max: load.MaxLatency(h),
+		Min: results.MinLatency(h), Mean: mean,
+		P50: results.Quantile(h, 0.50), P90: results.Quantile(h, 0.90), P95: results.Quantile(h, 0.95),
+		P99: results.Quantile(h, 0.99), P999: results.Quantile(h, 0.999), Max: results.MaxLatency(h),
 	}
 }

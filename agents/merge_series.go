@@ -8,7 +8,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 )
 
@@ -60,12 +59,12 @@ func (m *merger) addSeries(rep *Report, rec *results.Load, shift int) error {
 				}
 				continue
 			}
-			dec, err := load.DecodeHistogram(h[i])
+			dec, err := results.DecodeHistogram(h[i])
 			if err != nil {
 				return fmt.Errorf("second %d: endpoint %s: %w", s.T, name, err)
 			}
 			if e.ok == nil {
-				e.ok = load.NewHistogram()
+				e.ok = results.NewHistogram()
 			}
 			e.ok.Merge(dec)
 		}
@@ -89,16 +88,16 @@ func (m *merger) series() []results.Second {
 		acc := m.seconds[t]
 		s := results.Second{T: t, Users: acc.users, Requests: acc.requests, Failures: acc.failures,
 			Endpoints: map[string]results.SecondEndpoint{}}
-		total := load.NewHistogram()
+		total := results.NewHistogram()
 		for name, e := range acc.eps {
 			s.Endpoints[name] = results.SecondEndpoint{Requests: e.requests, Failures: e.failures,
-				P50: load.Quantile(e.ok, 0.50), P95: load.Quantile(e.ok, 0.95)}
+				P50: results.Quantile(e.ok, 0.50), P95: results.Quantile(e.ok, 0.95)}
 			if e.ok != nil {
 				total.Merge(e.ok)
 			}
 		}
-		s.P50, s.P95, s.P99 = load.Quantile(total, 0.50), load.Quantile(total, 0.95), load.Quantile(total, 0.99)
-		s.Max = load.MaxLatency(total)
+		s.P50, s.P95, s.P99 = results.Quantile(total, 0.50), results.Quantile(total, 0.95), results.Quantile(total, 0.99)
+		s.Max = results.MaxLatency(total)
 		out = append(out, s)
 	}
 	return out

@@ -8,7 +8,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/matrix"
 	"github.com/scalebench/scalebench/results"
 )
@@ -26,7 +25,7 @@ type synth struct {
 
 func hist(t *testing.T, ds []time.Duration) *hdrhistogram.Histogram {
 	t.Helper()
-	h := load.NewHistogram()
+	h := results.NewHistogram()
 	for _, d := range ds {
 		if err := h.RecordValue(int64(d / time.Microsecond)); err != nil {
 			t.Fatal(err)
@@ -37,7 +36,7 @@ func hist(t *testing.T, ds []time.Duration) *hdrhistogram.Histogram {
 
 func enc(t *testing.T, h *hdrhistogram.Histogram) string {
 	t.Helper()
-	s, err := load.EncodeHistogram(h)
+	s, err := results.EncodeHistogram(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +56,7 @@ func (s synth) report(t *testing.T, index int) *Report {
 		fails += f
 		h := hist(t, ds)
 		n := int64(len(ds)) + f
-		rec.Series = append(rec.Series, results.Second{T: i, Users: 2, Requests: n, Failures: f, P50: load.Quantile(h, .5),
+		rec.Series = append(rec.Series, results.Second{T: i, Users: 2, Requests: n, Failures: f, P50: results.Quantile(h, .5),
 			Endpoints: map[string]results.SecondEndpoint{"index": {Requests: n, Failures: f}}})
 		rep.Seconds = append(rep.Seconds, SecondHistograms{T: i, OK: []string{enc(t, h)}})
 	}
@@ -124,7 +123,7 @@ func TestMergeAddsHistogramsNotPercentiles(t *testing.T) {
 		got  time.Duration
 		want float64
 	}{{rec.Total.Latency.P50, .5}, {rec.Total.Latency.P90, .9}, {rec.Steady.Latency.P99, .99}, {rec.Series[0].P50, .5}, {rec.Series[0].P95, .95}} {
-		if w := load.Quantile(ref, q.want); q.got != w {
+		if w := results.Quantile(ref, q.want); q.got != w {
 			t.Errorf("q%.2f = %s, want %s (one histogram of every request)", q.want, q.got, w)
 		}
 	}
@@ -165,7 +164,7 @@ func TestMergeSeriesOnSharedClock(t *testing.T) {
 		}
 	}
 	ref := hist(t, ms(10, 10, 20, 20, 20))
-	if s := rec.Series[1]; s.Failures != 3 || s.Endpoints["index"].Requests != 8 || s.P50 != load.Quantile(ref, .5) || s.Max != load.MaxLatency(ref) {
+	if s := rec.Series[1]; s.Failures != 3 || s.Endpoints["index"].Requests != 8 || s.P50 != results.Quantile(ref, .5) || s.Max != results.MaxLatency(ref) {
 		t.Errorf("second 1 = %+v, want 3 failures, 8 index requests, p50 20ms (10,10,20,20,20)", s)
 	}
 	if rec.Agents[1].Shift != 1 {

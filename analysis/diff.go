@@ -473,7 +473,7 @@ func value(m Metric, cells []*results.Cell) float64 {
 	}
 	q := quantileOf(m)
 	if h, err := SteadyHistogram(cells); err == nil && h.TotalCount() > 0 {
-		return Quantile(h, q).Seconds()
+		return results.Quantile(h, q).Seconds()
 	}
 	return mean(perCell(m, cells))
 }

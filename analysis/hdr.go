@@ -9,53 +9,15 @@ import (
 	"github.com/scalebench/scalebench/results"
 )
 
-// Histogram geometry used by results: values in microseconds from 1 µs to
-// 60 s with 3 significant digits.
-const (
-	histLowest  = 1
-	histHighest = int64(60 * time.Second / time.Microsecond)
-	histDigits  = 3
-)
-
-// NewHistogram returns an empty latency histogram with the geometry results
-// use (1 µs..60 s, 3 significant digits, values in microseconds).
-func NewHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, histDigits)
-}
-
-// DecodeHistogram decodes a results histogram: the HdrHistogram V2
-// compressed encoding, base64, values in microseconds. An empty string is an
-// empty histogram.
-func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
-	if s == "" {
-		return NewHistogram(), nil
-	}
-	h, err := hdrhistogram.Decode([]byte(s))
-	if err != nil {
-		return nil, fmt.Errorf("decode latency histogram (%d bytes of base64): %w", len(s), err)
-	}
-	return h, nil
-}
-
-// Quantile returns the latency below which a fraction q (0..1, not hdr's
-// 0..100) of the values of h fall; h holds microseconds. It is 0 for an
-// empty histogram.
-func Quantile(h *hdrhistogram.Histogram, q float64) time.Duration {
-	if h == nil || h.TotalCount() == 0 {
-		return 0
-	}
-	return time.Duration(h.ValueAtQuantile(q*100)) * time.Microsecond
-}
-
 // SteadyHistogram merges the steady-state histograms (all endpoints) of
 // cells. A cell whose histogram does not decode is an error naming it.
 func SteadyHistogram(cells []*results.Cell) (*hdrhistogram.Histogram, error) {
-	merged := NewHistogram()
+	merged := results.NewHistogram()
 	for _, c := range cells {
 		if c.Load == nil {
 			continue
 		}
-		h, err := DecodeHistogram(c.Load.Steady.Histogram)
+		h, err := results.DecodeHistogram(c.Load.Steady.Histogram)
 		if err != nil {
 			return nil, fmt.Errorf("cell %s steady histogram: %w", c.Cell.ID, err)
 		}
@@ -93,7 +55,7 @@ func NinesCurve(h *hdrhistogram.Histogram, steps int) []QuantilePoint {
 			break
 		}
 		q := 1 - pow10(-nines)
-		pts = append(pts, QuantilePoint{Q: q, Latency: Quantile(h, q)})
+		pts = append(pts, QuantilePoint{Q: q, Latency: results.Quantile(h, q)})
 	}
 	return pts
 }

@@ -337,7 +337,7 @@ func (a *analyzer) unloaded(cellsOf func(*Level) []*results.Cell) []Unloaded {
 		cs := cands[name]
 		slices.SortStableFunc(cs, func(x, y cand) int { return cmp.Compare(x.u.R0, y.u.R0) })
 		best := cs[0].u
-		pooled := NewHistogram()
+		pooled := results.NewHistogram()
 		pooled.Merge(cs[0].h)
 		for _, c := range cs[1:] {
 			if c.u.Low <= best.High {
@@ -367,12 +367,12 @@ func endpointHistograms(cells []*results.Cell) map[string]*hdrhistogram.Histogra
 	out := map[string]*hdrhistogram.Histogram{}
 	for _, c := range cells {
 		for _, e := range c.Load.Endpoints {
-			h, err := DecodeHistogram(e.Steady.Histogram)
+			h, err := results.DecodeHistogram(e.Steady.Histogram)
 			if err != nil {
 				continue
 			}
 			if out[e.Name] == nil {
-				out[e.Name] = NewHistogram()
+				out[e.Name] = results.NewHistogram()
 			}
 			out[e.Name].Merge(h)
 		}

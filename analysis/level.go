@@ -76,7 +76,7 @@ func (a *analyzer) latency(lv *Level, cells []*results.Cell) {
 		a.warnf("level scale %d load %g: %v; percentiles are averaged from the cells' summaries", lv.Scale, lv.Load, err)
 	}
 	if err == nil && h.TotalCount() > 0 {
-		lv.P50, lv.P95, lv.P99 = Quantile(h, 0.50), Quantile(h, 0.95), Quantile(h, 0.99)
+		lv.P50, lv.P95, lv.P99 = results.Quantile(h, 0.50), results.Quantile(h, 0.95), results.Quantile(h, 0.99)
 		lv.Max = time.Duration(h.Max()) * time.Microsecond
 		return
 	}

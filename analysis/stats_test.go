@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/results"
 )
 
 func TestMannWhitney(t *testing.T) {
@@ -77,7 +78,7 @@ func TestFitUSL(t *testing.T) {
 }
 
 func TestHistogramHelpers(t *testing.T) {
-	h := analysis.NewHistogram()
+	h := results.NewHistogram()
 	for v := int64(1); v <= 1000; v++ {
 		if err := h.RecordValue(v * 1000); err != nil { // 1..1000 ms in µs
 			t.Fatal(err)
@@ -91,7 +92,7 @@ func TestHistogramHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := analysis.DecodeHistogram(string(enc))
+	back, err := results.DecodeHistogram(string(enc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,15 +101,15 @@ func TestHistogramHelpers(t *testing.T) {
 		want time.Duration
 	}{{0.5, 500 * time.Millisecond}, {0.95, 950 * time.Millisecond}, {0.99, 990 * time.Millisecond}}
 	for _, tt := range tests {
-		got := analysis.Quantile(back, tt.q)
+		got := results.Quantile(back, tt.q)
 		if d := got - tt.want; d < -time.Millisecond || d > time.Millisecond {
-			t.Errorf("Quantile(%g) = %v, want %v (q is 0..1, not 0..100)", tt.q, got, tt.want)
+			t.Errorf("results.Quantile(%g) = %v, want %v (q is 0..1, not 0..100)", tt.q, got, tt.want)
 		}
 	}
-	if _, err := analysis.DecodeHistogram("not base64!"); err == nil || !strings.Contains(err.Error(), "decode latency histogram") {
+	if _, err := results.DecodeHistogram("not base64!"); err == nil || !strings.Contains(err.Error(), "decode latency histogram") {
 		t.Errorf("bad input error = %v", err)
 	}
-	if h, err := analysis.DecodeHistogram(""); err != nil || h.TotalCount() != 0 {
+	if h, err := results.DecodeHistogram(""); err != nil || h.TotalCount() != 0 {
 		t.Errorf("empty string: %v %v", h, err)
 	}
 	pts := analysis.NinesCurve(back, 10)

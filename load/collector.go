@@ -43,7 +43,7 @@ func newWindow(digits int) *window { return &window{digits: digits} }
 // ok returns the histogram of successful requests, allocating it if needed.
 func (w *window) ok() *hdrhistogram.Histogram {
 	if w.hist == nil {
-		w.hist = newHistogram(w.digits)
+		w.hist = results.NewHistogramDigits(w.digits)
 	}
 	return w.hist
 }
@@ -52,7 +52,7 @@ func (w *window) add(s *sample) {
 	w.requests++
 	if s.class != classOK {
 		if w.fail == nil {
-			w.fail = newHistogram(w.digits)
+			w.fail = results.NewHistogramDigits(w.digits)
 		}
 		recordLatency(w.fail, s.latency)
 		w.failures++
@@ -72,7 +72,7 @@ func (w *window) merge(o *window) {
 	}
 	if o.failures > 0 {
 		if w.fail == nil {
-			w.fail = newHistogram(w.digits)
+			w.fail = results.NewHistogramDigits(w.digits)
 		}
 		w.fail.Merge(o.fail)
 	}
@@ -158,7 +158,7 @@ func (w *window) stats(d time.Duration) (results.Stats, error) {
 		mean = w.sumOK / time.Duration(ok)
 	}
 	st.Latency = latencyOf(w.hist, mean)
-	enc, err := EncodeHistogram(w.hist)
+	enc, err := results.EncodeHistogram(w.hist)
 	if err != nil {
 		return st, err
 	}
@@ -166,7 +166,7 @@ func (w *window) stats(d time.Duration) (results.Stats, error) {
 	if w.fail != nil && w.fail.TotalCount() > 0 {
 		fl := latencyOf(w.fail, (w.sumLatency-w.sumOK)/time.Duration(max(w.failures, 1)))
 		st.FailedLatency = &fl
-		if st.FailedHistogram, err = EncodeHistogram(w.fail); err != nil {
+		if st.FailedHistogram, err = results.EncodeHistogram(w.fail); err != nil {
 			return st, err
 		}
 	}
@@ -176,14 +176,14 @@ func (w *window) stats(d time.Duration) (results.Stats, error) {
 // latencyOf summarises h with the given mean.
 func latencyOf(h *hdrhistogram.Histogram, mean time.Duration) results.Latency {
 	return results.Latency{
-		Min:  MinLatency(h),
+		Min:  results.MinLatency(h),
 		Mean: mean,
-		P50:  Quantile(h, 0.50),
-		P90:  Quantile(h, 0.90),
-		P95:  Quantile(h, 0.95),
-		P99:  Quantile(h, 0.99),
-		P999: Quantile(h, 0.999),
-		Max:  MaxLatency(h),
+		P50:  results.Quantile(h, 0.50),
+		P90:  results.Quantile(h, 0.90),
+		P95:  results.Quantile(h, 0.95),
+		P99:  results.Quantile(h, 0.99),
+		P999: results.Quantile(h, 0.999),
+		Max:  results.MaxLatency(h),
 	}
 }
 
@@ -295,10 +295,10 @@ func newCollector(start time.Time, steadyStart time.Duration, eps []endpoint, ri
 		rings:       rings,
 		users:       users,
 		errs:        map[errKey]*results.ErrorGroup{},
-		scratch:     newWindow(HistogramDigits),
+		scratch:     newWindow(results.HistogramDigits),
 		digits:      endpointDigits(len(eps)),
 	}
-	c.empty = newHistogram(c.digits)
+	c.empty = results.NewHistogramDigits(c.digits)
 	for range eps {
 		c.total = append(c.total, newWindow(c.digits))
 		c.steady = append(c.steady, newWindow(c.digits))
@@ -405,13 +405,13 @@ func (c *collector) closeSecond(length time.Duration) {
 		tot.merge(w)
 		out.Endpoints[c.eps[i].name] = results.SecondEndpoint{
 			Requests: w.requests, Failures: w.failures,
-			P50: Quantile(w.hist, 0.50), P95: Quantile(w.hist, 0.95),
+			P50: results.Quantile(w.hist, 0.50), P95: results.Quantile(w.hist, 0.95),
 		}
 	}
 	out.Requests, out.Failures = tot.requests, tot.failures
 	okTotal := tot.ok()
-	out.P50, out.P95, out.P99 = Quantile(okTotal, 0.50), Quantile(okTotal, 0.95), Quantile(okTotal, 0.99)
-	out.Max = MaxLatency(okTotal)
+	out.P50, out.P95, out.P99 = results.Quantile(okTotal, 0.50), results.Quantile(okTotal, 0.95), results.Quantile(okTotal, 0.99)
+	out.Max = results.MaxLatency(okTotal)
 	c.series = append(c.series, out)
 	if c.second != nil {
 		c.second(out)
@@ -426,7 +426,7 @@ func (c *collector) closeSecond(length time.Duration) {
 			Bytes: tot.bytes, LatencySum: tot.sumLatency,
 		}
 		if tot.failures > 0 && c.allTotal == nil {
-			c.allTotal = newHistogram(HistogramDigits)
+			c.allTotal = results.NewHistogramDigits(results.HistogramDigits)
 		}
 		iv.Total = tot.all(c.allTotal, okTotal)
 		k := 0
@@ -434,7 +434,7 @@ func (c *collector) closeSecond(length time.Duration) {
 			var mixed *hdrhistogram.Histogram
 			if w.failures > 0 && w.requests > w.failures {
 				if k == len(c.mixed) {
-					c.mixed = append(c.mixed, newHistogram(c.digits))
+					c.mixed = append(c.mixed, results.NewHistogramDigits(c.digits))
 				}
 				mixed = c.mixed[k]
 				k++

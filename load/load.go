@@ -315,7 +315,7 @@ func (l *loop) record(col *collector, elapsed time.Duration, cpuStart, cpuEnd cp
 	if rec.Mode == "" {
 		rec.Mode = matrix.Closed
 	}
-	total, steady := newWindow(HistogramDigits), newWindow(HistogramDigits)
+	total, steady := newWindow(results.HistogramDigits), newWindow(results.HistogramDigits)
 	for i := range l.eps {
 		e := results.Endpoint{Name: l.eps[i].name, Method: l.eps[i].method}
 		var err error

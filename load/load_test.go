@@ -299,7 +299,7 @@ func TestRecordIsConsistent(t *testing.T) {
 	if rec.SteadyStart != time.Second || rec.Steady.Window < 1400*time.Millisecond || rec.Steady.Window > 1600*time.Millisecond {
 		t.Errorf("steady window from %v for %v, want from 1s for 1.5s", rec.SteadyStart, rec.Steady.Window)
 	}
-	h, err := DecodeHistogram(rec.Total.Histogram)
+	h, err := results.DecodeHistogram(rec.Total.Histogram)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,12 +76,12 @@ func WriteLocustStats(w io.Writer, rec *results.Load) error {
 	rows = append(rows, results.Endpoint{Name: "Aggregated", Total: rec.Total})
 	for _, e := range rows {
 		// Locust counts failed requests' times with the others.
-		h, err := DecodeHistogram(e.Total.Histogram)
+		h, err := results.DecodeHistogram(e.Total.Histogram)
 		if err != nil {
 			return fmt.Errorf("endpoint %q: %w", e.Name, err)
 		}
 		if e.Total.FailedHistogram != "" {
-			f, err := DecodeHistogram(e.Total.FailedHistogram)
+			f, err := results.DecodeHistogram(e.Total.FailedHistogram)
 			if err != nil {
 				return fmt.Errorf("endpoint %q failed requests: %w", e.Name, err)
 			}
@@ -96,7 +96,7 @@ func WriteLocustStats(w io.Writer, rec *results.Load) error {
 		}
 		row := []string{
 			e.Method, e.Name, strconv.FormatInt(st.Requests, 10), strconv.FormatInt(st.Failures, 10),
-			msInt(Quantile(h, 0.5)), ms(mean), ms(MinLatency(h)), ms(MaxLatency(h)),
+			msInt(results.Quantile(h, 0.5)), ms(mean), ms(results.MinLatency(h)), ms(results.MaxLatency(h)),
 			fmtFloat(perReq(st.Bytes, st.Requests)), fmtFloat(per(st.Requests, secs)), fmtFloat(per(st.Failures, secs)),
 		}
 		row = append(row, locustPercentileFields(h, st.Requests)...)
@@ -113,7 +113,7 @@ func locustPercentileFields(h *hdrhistogram.Histogram, n int64) []string {
 			out[i] = "N/A"
 			continue
 		}
-		out[i] = msInt(Quantile(h, q))
+		out[i] = msInt(results.Quantile(h, q))
 	}
 	return out
 }
@@ -198,7 +198,7 @@ func (l *LocustHistory) Add(iv Interval) error {
 		if c == nil {
 			// As precise as the histograms it sums: past FineEndpoints
 			// entries, 2 digits take a seventh of the memory of 3.
-			c = &cumulative{hist: newHistogram(int(e.Histogram.SignificantFigures()))}
+			c = &cumulative{hist: results.NewHistogramDigits(int(e.Histogram.SignificantFigures()))}
 			l.cum[key] = c
 		}
 		c.hist.Merge(e.Histogram)
@@ -218,7 +218,7 @@ func (l *LocustHistory) Add(iv Interval) error {
 			mean = c.latency / time.Duration(c.requests)
 		}
 		row = append(row, strconv.FormatInt(c.requests, 10), strconv.FormatInt(c.failures, 10),
-			msInt(Quantile(c.hist, 0.5)), ms(mean), ms(MinLatency(c.hist)), ms(MaxLatency(c.hist)),
+			msInt(results.Quantile(c.hist, 0.5)), ms(mean), ms(results.MinLatency(c.hist)), ms(results.MaxLatency(c.hist)),
 			fmtFloat(perReq(c.bytes, c.requests)))
 		l.cw.Write(row)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/results"
 )
 
 // entriesScenario is a scenario of n request entries, all to the echo
@@ -113,8 +114,8 @@ func TestRecordingGeometry(t *testing.T) {
 				t.Fatalf("intervals = %d, want 1", len(got))
 			}
 			iv := got[0]
-			if d := iv.Total.SignificantFigures(); d != HistogramDigits {
-				t.Errorf("total digits = %d, want %d", d, HistogramDigits)
+			if d := iv.Total.SignificantFigures(); d != results.HistogramDigits {
+				t.Errorf("total digits = %d, want %d", d, results.HistogramDigits)
 			}
 			if n := iv.Endpoints[0].Histogram.TotalCount(); n != 2 {
 				t.Errorf("endpoint 0 interval count = %d, want 2 (failures included)", n)

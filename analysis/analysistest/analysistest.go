@@ -271,18 +271,14 @@ type recorder struct {
 }
 
 func newRecorder() *recorder {
-	return &recorder{hists: map[string]*hdrhistogram.Histogram{}, all: newHist(),
+	return &recorder{hists: map[string]*hdrhistogram.Histogram{}, all: results.NewHistogram(),
 		req: map[string]int64{}, fail: map[string]int64{}, class: map[string]map[results.Class]int64{}, bytes: map[string]int64{}}
-}
-
-func newHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(1, int64(60*time.Second/time.Microsecond), 3)
 }
 
 func (r *recorder) add(ep string, lat time.Duration, failed bool, class results.Class, size int64) {
 	h := r.hists[ep]
 	if h == nil {
-		h = newHist()
+		h = results.NewHistogram()
 		r.hists[ep] = h
 	}
 	us := min(max(lat.Microseconds(), 1), int64(60*time.Second/time.Microsecond))
@@ -314,7 +310,7 @@ func (r *recorder) stats(ep string, window time.Duration) results.Stats {
 	} else {
 		h = r.hists[ep]
 		if h == nil {
-			h = newHist()
+			h = results.NewHistogram()
 		}
 		req, fail, bytes = r.req[ep], r.fail[ep], r.bytes[ep]
 		for c, n := range r.class[ep] {

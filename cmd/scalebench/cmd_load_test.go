@@ -46,7 +46,7 @@ func TestLoadCommand(t *testing.T) {
 	if len(cell.Load.Endpoints) != 1 || cell.Load.Endpoints[0].Name != "/" {
 		t.Errorf("endpoints = %+v, want one named /", cell.Load.Endpoints)
 	}
-	if _, err := load.DecodeHistogram(cell.Load.Total.Histogram); err != nil {
+	if _, err := results.DecodeHistogram(cell.Load.Total.Histogram); err != nil {
 		t.Errorf("saved histogram: %v", err)
 	}
 
