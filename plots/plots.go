@@ -1,7 +1,8 @@
 // Package plots draws the charts of a study as PNG with gonum/plot: per cell
 // the three Locust charts over time, per run throughput and p95 against
 // users, a failure heat map, latency percentile curves and container CPU,
-// and capacity against scale beside ideal linear scaling and the USL.
+// and capacity against scale beside ideal linear scaling and the USL; the
+// diff's overlays of two runs and the site's trends across runs.
 //
 // Every builder is a pure function of saved results (and their analysis)
 // returning a Chart; Chart.Render writes the PNG. It must not decide what

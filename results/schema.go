@@ -1,7 +1,10 @@
 // Package results owns the on-disk schema of a run: run.json and one
 // cells/<cell-id>.json per finished cell, written atomically, loaded with
-// clear errors, plus the git, Docker and host metadata recorded with a run.
-// It must not compute conclusions: that is package analysis.
+// clear errors, with typed statuses and failure classes; the git, Docker
+// and host metadata recorded with a run; the one latency histogram geometry
+// and its helpers (encode, decode, quantile), which every package that
+// records or reads latencies shares; and run discovery (by folder, by
+// commit). It must not compute conclusions: that is package analysis.
 package results
 
 import (
