@@ -117,14 +117,8 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 		IsTLS:                     t.isTLS,
 		MaxConns:                  maxConns,
 		ConnPoolStrategy:          fasthttp.LIFO,
-		MaxIdemponentCallAttempts: 2,
-		// Retry only a request whose reused keep-alive connection turned out
-		// to be closed by the server before any response byte: what every
-		// browser does. Other failures are recorded, never retried.
-		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
-			return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
-		},
-		Name: "scalebench",
+		MaxIdemponentCallAttempts: 1, // the pool retries, see pool.do
+		Name:                      "scalebench",
 		// Send paths and header names exactly as the scenario writes them.
 		DisablePathNormalizing:        true,
 		DisableHeaderNamesNormalizing: true,

@@ -116,10 +116,11 @@ func (p *pool) RoundTrip(_ *fasthttp.HostClient, req *fasthttp.Request, resp *fa
 }
 
 // closedEarly reports whether the server closed the connection before any
-// byte of the response.
+// byte of the response: fasthttp then returns io.EOF itself, unwrapped
+// (a header cut short later comes wrapped).
 func closedEarly(err error) bool {
 	var nothing fasthttp.ErrNothingRead
-	return errors.As(err, &nothing) || errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
+	return err == io.EOF || errors.As(err, &nothing) || errors.Is(err, fasthttp.ErrConnectionClosed)
 }
 
 // get returns an idle connection (reused) or a new one.
