@@ -89,6 +89,7 @@ func TestStackWithAgents(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 	})
+	swarmManager(t)
 	if err := docker("stack", "deploy", "--resolve-image", "never", "-c", file, name); err != nil {
 		t.Fatal(err)
 	}
@@ -188,5 +189,25 @@ func waitHTTP(t *testing.T, url string, within time.Duration) {
 			t.Fatalf("%s did not answer 200 within %s: %v", url, within, err)
 		}
 		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// swarmManager makes the engine a single-node swarm manager on 127.0.0.1
+// when it is not in a swarm yet, as dockerctl's tests do, and leaves it so.
+func swarmManager(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("docker", "info", "--format", "{{.Swarm.LocalNodeState}}").Output()
+	if err != nil {
+		t.Fatalf("docker info: %v", err)
+	}
+	switch state := strings.TrimSpace(string(out)); state {
+	case "active":
+		return
+	case "inactive":
+	default:
+		t.Skipf("SKIPPED: engine's swarm state is %q", state)
+	}
+	if out, err := exec.Command("docker", "swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377").CombinedOutput(); err != nil && !strings.Contains(string(out), "already part of a swarm") {
+		t.Fatalf("docker swarm init: %v\n%s", err, out)
 	}
 }
