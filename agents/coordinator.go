@@ -163,6 +163,7 @@ func (c *Coordinator) plan(ctx context.Context, cfg load.Config) (Spec, *Plan, e
 		plan.Nodes = append(plan.Nodes, nd.ID)
 	}
 	plan.Secrets = c.Secrets
+	plan.PerNode = c.perNode(ctx, len(plan.Shares), nodes)
 	data, err := plan.Encode()
 	if err != nil {
 		return Spec{}, nil, err
@@ -172,6 +173,22 @@ func (c *Coordinator) plan(ctx context.Context, cfg load.Config) (Spec, *Plan, e
 	}
 	spec := Spec{Agents: c.Agents, Replicas: len(plan.Shares), Plan: data, Cell: cfg.Cell.ID, Deadline: plan.Deadline}
 	return spec, plan, nil
+}
+
+// perNode is how many of the n agents share a node: one each in global
+// mode, else spread over the nodes the constraints allow (0 when the
+// fleet cannot tell).
+func (c *Coordinator) perNode(ctx context.Context, n int, nodes []Node) int {
+	if !c.Agents.Global {
+		if c.Fleet == nil {
+			return 0
+		}
+		var err error
+		if nodes, err = c.Fleet.Nodes(ctx, c.Agents.Constraints); err != nil {
+			return 0
+		}
+	}
+	return perNode(n, len(nodes))
 }
 
 // watch follows one cell's agents until each has sent its record, failed,

@@ -32,6 +32,9 @@ type Plan struct {
 	Deadline time.Time `json:"deadline"`
 	// Nodes are, in global mode, the node IDs in share order.
 	Nodes []string `json:"nodes,omitempty"`
+	// PerNode is how many agents share the busiest node (0: unknown); an
+	// agent runs with its share of the node's cores (Procs).
+	PerNode int `json:"per_node,omitempty"`
 	// Secrets are the values the matrix took from the environment: an
 	// agent writes them as ${NAME} in what it sends back.
 	Secrets []matrix.Secret `json:"secrets,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,11 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	f.Close()
 	if err != nil {
 		return err
+	}
+	// Agents sharing a node share its cores (agents.Plan.Procs), unless
+	// the service's environment says otherwise.
+	if n := plan.Procs(runtime.NumCPU()); n > 0 && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(n)
 	}
 	node := os.Getenv(dockerctl.EnvAgentNode)
 	idx, err := plan.Index(*slot, node)
