@@ -370,21 +370,31 @@ func (w *writer) knees() {
 		}
 	}
 	for _, g := range groups {
-		var names []string
-		lo, hi := math.Inf(1), 0.0
+		var names, plateaus []string
 		for _, s := range g.scales {
 			names = append(names, fmt.Sprint(s.Scale))
+			lo, hi := math.Inf(1), 0.0
 			for _, i := range s.Capacity.Levels {
 				lo, hi = math.Min(lo, s.Levels[i].RPS), math.Max(hi, s.Levels[i].RPS)
 			}
+			flat := RPS(lo) + " rps"
+			if RPS(lo) != RPS(hi) {
+				flat = RPS(lo) + "–" + RPS(hi) + " rps"
+			}
+			plateaus = append(plateaus, flat)
+		}
+		flat := plateaus[0]
+		if len(plateaus) > 1 {
+			// Each scale has its own plateau: one range across scales
+			// would read as a single flat line.
+			for i := range plateaus {
+				plateaus[i] = names[i] + ": " + plateaus[i]
+			}
+			flat = strings.Join(plateaus, "; ")
 		}
 		// Latency growth of the group's first scale, lowest to highest load.
 		s := g.scales[0]
 		first, last := s.Levels[0], s.Levels[len(s.Levels)-1]
-		flat := RPS(lo) + " rps"
-		if RPS(lo) != RPS(hi) {
-			flat = RPS(lo) + "–" + RPS(hi) + " rps"
-		}
 		growth := fmt.Sprintf("the median response time grows %s and p95 %s from %s to %s %s",
 			factor(s.P50Growth), factor(s.P95Growth), num(first.Load), num(last.Load), u)
 		if len(g.scales) > 1 {
