@@ -7,7 +7,7 @@
 #
 # Both sides include their process start. scalebench returns once every
 # replica is running (and has stayed up 500 ms); compose returns once it has
-# started them. The project (dockerctl/testdata/compose/scale.yml: web with
+# started them. The project (internal/dockerctl/testdata/compose/scale.yml: web with
 # an ephemeral published port, an anonymous and a named volume, plus an
 # idle neighbour) and its image are removed on exit.
 #
@@ -19,7 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 project=sbbench$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 tag=sbbench-img-$project:latest
-compose_file=$root/dockerctl/testdata/compose/scale.yml
+compose_file=$root/internal/dockerctl/testdata/compose/scale.yml
 export SB_IMAGE=$tag
 
 dc() { docker-compose -p "$project" -f "$compose_file" "$@"; }
@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-CGO_ENABLED=0 go build -o "$work/sbapp" "$root/dockerctl/testdata/sbapp"
+CGO_ENABLED=0 go build -o "$work/sbapp" "$root/internal/dockerctl/testdata/sbapp"
 go build -o "$work/scalecmd" "$root/bench/scalecmd"
 "$work/scalecmd" build-image -tag "$tag" -binary "$work/sbapp"
 dc up -d >/dev/null 2>&1

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
 // TestWriteDemo writes the built-in demo study and loads it: the same

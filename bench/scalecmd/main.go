@@ -16,7 +16,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/internal/dockerctl"
 )
 
 func main() {

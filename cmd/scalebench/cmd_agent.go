@@ -16,13 +16,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scalebench/scalebench/agents"
-	"github.com/scalebench/scalebench/demo"
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/load"
-	"github.com/scalebench/scalebench/matrix"
-	"github.com/scalebench/scalebench/report"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/agents"
+	"github.com/scalebench/scalebench/internal/demo"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/load"
+	"github.com/scalebench/scalebench/internal/matrix"
+	"github.com/scalebench/scalebench/internal/report"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // runAgent is the hidden agent command: the load agent's side of a cell,

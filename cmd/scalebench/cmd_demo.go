@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/scalebench/scalebench/demo"
-	"github.com/scalebench/scalebench/dockerctl"
 	"github.com/scalebench/scalebench/experiments"
-	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/internal/demo"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/scalebench/scalebench/analysis"
-	"github.com/scalebench/scalebench/report"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/analysis"
+	"github.com/scalebench/scalebench/internal/report"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 const diffSummary = `Compare two result sets, OLD and NEW, and say which changes are significant.

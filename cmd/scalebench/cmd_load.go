@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scalebench/scalebench/load"
-	"github.com/scalebench/scalebench/matrix"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/load"
+	"github.com/scalebench/scalebench/internal/matrix"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // loadFlags are scalebench load's settings.

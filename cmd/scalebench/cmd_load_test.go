@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/scalebench/scalebench/internal/echo"
-	"github.com/scalebench/scalebench/load"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/load"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 func TestLoadCommand(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
 // rescaleEstimate is the time plan assumes for one rescale and readiness wait.

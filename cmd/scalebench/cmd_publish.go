@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/scalebench/scalebench/site"
+	"github.com/scalebench/scalebench/internal/site"
 )
 
 const publishSummary = `Build a static site in --site from every run directory under ROOT: an index of

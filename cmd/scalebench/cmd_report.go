@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/scalebench/scalebench/analysis"
-	"github.com/scalebench/scalebench/report"
-	"github.com/scalebench/scalebench/results"
-	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/internal/analysis"
+	"github.com/scalebench/scalebench/internal/report"
+	"github.com/scalebench/scalebench/internal/results"
+	"github.com/scalebench/scalebench/internal/runner"
 )
 
 func runReport(ctx context.Context, e *env, args []string) error {

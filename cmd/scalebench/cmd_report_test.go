@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalebench/scalebench/analysis/analysistest"
-	"github.com/scalebench/scalebench/report"
-	"github.com/scalebench/scalebench/results"
-	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/internal/analysis/analysistest"
+	"github.com/scalebench/scalebench/internal/report"
+	"github.com/scalebench/scalebench/internal/results"
+	"github.com/scalebench/scalebench/internal/runner"
 )
 
 // writeSeed saves the synthetic seed study as a run directory.

@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/matrix"
-	"github.com/scalebench/scalebench/results"
-	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/matrix"
+	"github.com/scalebench/scalebench/internal/results"
+	"github.com/scalebench/scalebench/internal/runner"
 )
 
 func runRun(ctx context.Context, e *env, args []string) error {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/internal/demo"
 	"github.com/scalebench/scalebench/internal/echo"
 )
 

@@ -7,7 +7,7 @@ import (
 	"net"
 	"os"
 
-	"github.com/scalebench/scalebench/demo"
+	"github.com/scalebench/scalebench/internal/demo"
 )
 
 // runSUTAPI serves the demo api: environment variables first (as in its

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 func runVersion(ctx context.Context, e *env, args []string) error {

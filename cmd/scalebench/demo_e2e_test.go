@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/analysis"
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/analysis"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // TestDemoConclusions runs `scalebench demo` on the demo's own study,

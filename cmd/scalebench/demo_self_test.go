@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/internal/dockerctl"
 )
 
 // TestDemoSelfImage runs `scalebench demo` as a user with only Docker

@@ -21,11 +21,11 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 
-	"github.com/scalebench/scalebench/demo"
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/matrix"
-	"github.com/scalebench/scalebench/results"
-	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/internal/demo"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/matrix"
+	"github.com/scalebench/scalebench/internal/results"
+	"github.com/scalebench/scalebench/internal/runner"
 )
 
 // e2eStack starts a demo stack under a unique project and returns it with

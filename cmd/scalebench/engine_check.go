@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/matrix"
-	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/matrix"
+	"github.com/scalebench/scalebench/internal/runner"
 )
 
 // serviceCheck is what plan and run learn from the engine about the

@@ -13,7 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // TestTargetKilledMidCell: the container that receives the load is killed

@@ -14,7 +14,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // diffRun is the results root of the diff cases (made by the report tests).
-const diffRun = "report/testdata/diff-root/"
+const diffRun = "internal/report/testdata/diff-root/"
 
 // TestCLI runs whole commands and compares their output and exit code with
 // golden files testdata/<name>.stdout and .stderr. Paths in args are
@@ -27,7 +27,7 @@ func TestCLI(t *testing.T) {
 	}{
 		{"plan-seed", []string{"plan", "--offline", "experiments/seed.yaml"}, 0},
 		{"plan-seed-json", []string{"plan", "--offline", "--json", "experiments/seed.yaml"}, 0},
-		{"plan-five-mistakes", []string{"plan", "matrix/testdata/invalid/five-mistakes.yaml"}, 2},
+		{"plan-five-mistakes", []string{"plan", "internal/matrix/testdata/invalid/five-mistakes.yaml"}, 2},
 		{"plan-no-args", []string{"plan"}, 2},
 		{"plan-missing-file", []string{"plan", "nope.yaml"}, 1},
 		{"unknown-command", []string{"frobnicate"}, 2},
@@ -40,7 +40,7 @@ func TestCLI(t *testing.T) {
 		{"diff-commits", []string{"diff", "--root", diffRun, "3f2c", "9e8d7c6", "--fail-on", "peak=-10%"}, 3},
 		{"diff-ambiguous-commit", []string{"diff", "--root", diffRun, "3f2", "9e8d"}, 2},
 		{"diff-unknown-commit", []string{"diff", "--root", diffRun, "abc123", "9e8d"}, 1},
-		{"diff-not-a-run", []string{"diff", "report/testdata", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 1},
+		{"diff-not-a-run", []string{"diff", "internal/report/testdata", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 1},
 		{"diff-bad-fail-on", []string{"diff", "--fail-on", "rps=+5%", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 2},
 		{"diff-capacity-no-slo", []string{"diff", "--fail-on", "capacity=-5%", diffRun + "diff-20240601T120000Z-3f2c1ab", diffRun + "diff-20240602T120000Z-9e8d7c6"}, 2},
 		{"diff-same-run", []string{"diff", "--root", diffRun, "9e8d", diffRun + "diff-20240602T120000Z-9e8d7c6/"}, 2},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 
-	"github.com/scalebench/scalebench/dockerctl"
+	"github.com/scalebench/scalebench/internal/dockerctl"
 )
 
 // TestServiceChecks: plan and run check the matrix's service against the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
 // planSearch prints each search run's bounds: the most probes a scale can

@@ -1,6 +1,6 @@
 package main
 
-import "github.com/scalebench/scalebench/matrix"
+import "github.com/scalebench/scalebench/internal/matrix"
 
 // redactedError is err with the values of the matrix's secrets replaced by
 // ${NAME} in its message; errors.As and exitCode still see err.

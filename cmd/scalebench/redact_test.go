@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/scalebench/scalebench/matrix"
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
 func TestRedactErrorKeepsExitCode(t *testing.T) {

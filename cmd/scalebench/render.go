@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/scalebench/scalebench/analysis"
+	"github.com/scalebench/scalebench/internal/analysis"
 )
 
 // renderRun renders the report of the run in dir after a suite.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // TestSearchEndToEnd searches the demo stack's capacity at an SLO at model

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/demo"
-	"github.com/scalebench/scalebench/dockerctl"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/demo"
+	"github.com/scalebench/scalebench/internal/dockerctl"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // stackCompose is the demo as a stack file for docker stack deploy. The

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/scalebench/scalebench/plots"
-	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/internal/plots"
+	"github.com/scalebench/scalebench/internal/results"
 )
 
 // Writer writes files under a folder only when their bytes differ from
