@@ -1,16 +1,10 @@
 package load
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,62 +15,8 @@ import (
 
 	"github.com/scalebench/scalebench/internal/matrix"
 	"github.com/scalebench/scalebench/internal/results"
+	"github.com/scalebench/scalebench/internal/testca"
 )
-
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// issue makes a leaf certificate for dnsName, for a server or a client.
-func (ca *testCA) issue(t *testing.T, dnsName string, usage x509.ExtKeyUsage) (tls.Certificate, []byte, []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: dnsName},
-		DNSNames: []string{dnsName}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pair, certPEM, keyPEM
-}
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
 	t.Helper()
@@ -93,24 +33,23 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 // and the fix in its message.
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, other, clientCA := newTestCA(t, "scalebench test CA"), newTestCA(t, "another CA"), newTestCA(t, "client CA")
-	serverCert, _, _ := ca.issue(t, "api.scalebench.test", x509.ExtKeyUsageServerAuth)
-	_, clientPEM, clientKey := clientCA.issue(t, "load", x509.ExtKeyUsageClientAuth)
-	caFile := writeFile(t, dir, "ca.pem", ca.pem)
-	otherFile := writeFile(t, dir, "other.pem", other.pem)
+	ca, other, clientCA := testca.New(t, "scalebench test CA"), testca.New(t, "another CA"), testca.New(t, "client CA")
+	serverTLS := ca.ServerConfig(t, "api.scalebench.test")
+	clientPEM, clientKey := clientCA.Issue(t, "load", x509.ExtKeyUsageClientAuth)
+	caFile := writeFile(t, dir, "ca.pem", ca.PEM)
+	otherFile := writeFile(t, dir, "other.pem", other.PEM)
 	certFile := writeFile(t, dir, "client.pem", clientPEM)
 	keyFile := writeFile(t, dir, "client.key", clientKey)
 
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	plain := httptest.NewUnstartedServer(ok)
-	plain.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}}
+	plain.TLS = serverTLS.Clone()
 	plain.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes fail on purpose
 	plain.StartTLS()
 	defer plain.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(clientCA.cert)
 	mutual := httptest.NewUnstartedServer(ok)
-	mutual.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	mutual.TLS = serverTLS.Clone()
+	mutual.TLS.ClientAuth, mutual.TLS.ClientCAs = tls.RequireAndVerifyClientCert, clientCA.Pool()
 	mutual.Config.ErrorLog = log.New(io.Discard, "", 0)
 	mutual.StartTLS()
 	defer mutual.Close()
