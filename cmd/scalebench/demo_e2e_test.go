@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/scalebench/scalebench/internal/analysis"
-	"github.com/scalebench/scalebench/internal/dockerctl"
 	"github.com/scalebench/scalebench/internal/results"
 )
 
@@ -29,14 +28,7 @@ import (
 // (found from the requests in service, on a quiet and on a busy machine);
 // the cpu variant on its one busy core.
 func TestDemoConclusions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test with a Docker engine; skipped in -short")
-	}
-	dc, err := dockerctl.Connect(context.Background())
-	if err != nil {
-		t.Skipf("SKIPPING demo test: NO DOCKER ENGINE: %v", err)
-	}
-	dc.Close()
+	dockerEngine(t)
 	img, err := filepath.Abs("../../experiments/demo/image.jpeg")
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/scalebench/scalebench/internal/dockerctl"
 )
 
 // TestDemoSelfImage runs `scalebench demo` as a user with only Docker
@@ -23,14 +21,7 @@ import (
 // `scalebench sut app`, and one short cell runs against them. The same
 // binary asked to build the image says why it cannot, exit 2.
 func TestDemoSelfImage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test with a Docker engine; skipped in -short")
-	}
-	dc, err := dockerctl.Connect(context.Background())
-	if err != nil {
-		t.Skipf("SKIPPING demo test: NO DOCKER ENGINE: %v", err)
-	}
-	dc.Close()
+	dockerEngine(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "scalebench")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")

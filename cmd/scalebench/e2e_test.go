@@ -34,15 +34,8 @@ import (
 // nothing of the project is left behind.
 func e2eStack(t *testing.T) (dc *dockerctl.Client, stack *demo.Stack, matrixPath string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end test with a Docker engine; skipped in -short")
-	}
 	ctx := context.Background()
-	dc, err := dockerctl.Connect(ctx)
-	if err != nil {
-		t.Skipf("SKIPPING end-to-end test: NO DOCKER ENGINE: %v", err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc = dockerEngine(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	project := "sbe2e" + hex.EncodeToString(b)
@@ -321,4 +314,20 @@ func TestInterruptAndKill(t *testing.T) {
 			t.Errorf("after resume the model has %d replicas, want the original 1", n)
 		}
 	})
+}
+
+// dockerEngine connects to the Docker engine for an end-to-end test, closed
+// when the test ends. The test is skipped under -short and where no engine
+// answers.
+func dockerEngine(t *testing.T) *dockerctl.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test with a Docker engine; skipped in -short")
+	}
+	dc, err := dockerctl.Connect(context.Background())
+	if err != nil {
+		t.Skipf("SKIPPING end-to-end test: NO DOCKER ENGINE: %v", err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	return dc
 }

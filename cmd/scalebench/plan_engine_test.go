@@ -23,16 +23,9 @@ import (
 // a replica is a warning. Nothing is started: the project is two created
 // containers of a FROM-scratch image.
 func TestServiceChecks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a Docker engine; skipped in -short")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	dc, err := dockerctl.Connect(ctx)
-	if err != nil {
-		t.Skipf("SKIPPING: NO DOCKER ENGINE: %v", err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc := dockerEngine(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	project := "sbplan" + hex.EncodeToString(b)

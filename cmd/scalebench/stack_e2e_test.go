@@ -45,15 +45,8 @@ networks:
 // swarm: {stack, service}, the load coming from two load agents: every
 // cell is whole, the stack's containers were watched, the scale restored.
 func TestStackWithAgents(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test with a Docker engine; skipped in -short")
-	}
 	ctx := context.Background()
-	dc, err := dockerctl.Connect(ctx)
-	if err != nil {
-		t.Skipf("SKIPPING end-to-end test: NO DOCKER ENGINE: %v", err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc := dockerEngine(t)
 	name := fmt.Sprintf("sbstack%d", time.Now().UnixNano()%1e6)
 	module, _ := filepath.Abs("../..")
 	bin, err := demo.BuildApp(ctx, module, t.TempDir(), "")
