@@ -48,53 +48,20 @@ out=$root/bench/out/cost
 url=http://127.0.0.1:$port/
 mkdir -p "$out"
 
-log() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-install_peers() {
-	local missing=()
-	command -v wrk >/dev/null || missing+=(wrk)
-	command -v hey >/dev/null || missing+=(hey)
-	command -v curl >/dev/null || missing+=(curl)
-	[ -x /usr/bin/time ] || missing+=(time)
-	if [ ${#missing[@]} -gt 0 ]; then
-		log "installing ${missing[*]} (apt-get)"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-	fi
-	gobin=$(go env GOPATH)/bin
-	if [ ! -x "$gobin/bombardier" ]; then
-		log "installing bombardier v1.2.6 (go install)"
-		(cd /tmp && GOFLAGS= go install github.com/codesenberg/bombardier@v1.2.6)
-	fi
-	if [ ! -x "$gobin/vegeta" ]; then
-		log "installing vegeta v12.13.0 (go install)"
-		(cd /tmp && GOFLAGS= go install github.com/tsenart/vegeta/v12@v12.13.0)
-	fi
-	bombardier=$gobin/bombardier
-	vegeta=$gobin/vegeta
-}
-
-install_peers
-if [ -n "${SCALEBENCH:-}" ]; then
-	sb=$SCALEBENCH
-else
-	log "building scalebench"
-	(cd "$root" && go build -o "$out/scalebench" ./cmd/scalebench)
-	sb=$out/scalebench
-fi
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v hey >/dev/null || missing+=(hey)
+command -v curl >/dev/null || missing+=(curl)
+[ -x /usr/bin/time ] || missing+=(time)
+apt_install "${missing[@]}"
+bombardier=$(go_tool bombardier github.com/codesenberg/bombardier@v1.2.6)
+vegeta=$(go_tool vegeta github.com/tsenart/vegeta/v12@v12.13.0)
+build_scalebench
 base=${BASELINE:-}
-
-"$sb" sut echo --addr "127.0.0.1:$port" >"$out/echo.log" 2>&1 &
-target_pid=$!
-cleanup() { kill "$target_pid" 2>/dev/null || true; wait "$target_pid" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
-for _ in $(seq 50); do
-	curl -fs "${url}count" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fs "${url}count" >/dev/null || { log "echo target did not start: $(cat "$out/echo.log")"; exit 1; }
-
-count() { curl -fs "${url}count" | tr -dc '0-9'; }
+start_echo "127.0.0.1:$port"
 
 # run_tool NAME: runs the tool once under /usr/bin/time, prints
 # "NAME cpu_seconds served".

@@ -39,48 +39,19 @@ url=http://127.0.0.1:$port/
 mkdir -p "$out"
 ulimit -n 65536 2>/dev/null || true # 10,000 users need 10,000 sockets on each side
 
-log() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-install_peers() {
-	local missing=()
-	command -v wrk >/dev/null || missing+=(wrk)
-	command -v hey >/dev/null || missing+=(hey)
-	command -v curl >/dev/null || missing+=(curl)
-	[ -x /usr/bin/locust ] || missing+=(python3-locust)
-	[ "$scale" = 0 ] || [ -x /usr/bin/time ] || missing+=(time)
-	if [ ${#missing[@]} -gt 0 ]; then
-		log "installing ${missing[*]} (apt-get)"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-	fi
-	gobin=$(go env GOPATH)/bin
-	if [ ! -x "$gobin/bombardier" ]; then
-		log "installing bombardier v1.2.6 (go install)"
-		(cd /tmp && GOFLAGS= go install github.com/codesenberg/bombardier@v1.2.6)
-	fi
-	bombardier=$gobin/bombardier
-}
-
-install_peers
-if [ -n "${SCALEBENCH:-}" ]; then
-	sb=$SCALEBENCH
-else
-	log "building scalebench"
-	(cd "$root" && go build -o "$out/scalebench" ./cmd/scalebench)
-	sb=$out/scalebench
-fi
-
-"$sb" sut echo --addr "127.0.0.1:$port" >"$out/echo.log" 2>&1 &
-target_pid=$!
-cleanup() { kill "$target_pid" 2>/dev/null || true; wait "$target_pid" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
-for _ in $(seq 50); do
-	curl -fs "${url}count" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fs "${url}count" >/dev/null || { log "echo target did not start: $(cat "$out/echo.log")"; exit 1; }
-
-count() { curl -fs "${url}count" | tr -dc '0-9'; }
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v hey >/dev/null || missing+=(hey)
+command -v curl >/dev/null || missing+=(curl)
+[ -x /usr/bin/locust ] || missing+=(python3-locust)
+[ "$scale" = 0 ] || [ -x /usr/bin/time ] || missing+=(time)
+apt_install "${missing[@]}"
+bombardier=$(go_tool bombardier github.com/codesenberg/bombardier@v1.2.6)
+build_scalebench
+start_echo "127.0.0.1:$port"
 
 cat >"$out/locustfile.py" <<'EOF'
 from locust import constant, task
