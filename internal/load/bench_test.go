@@ -58,34 +58,41 @@ func BenchmarkClosedLoop(b *testing.B) {
 func BenchmarkRequestPath(b *testing.B) {
 	for _, n := range []int{1, prebuiltEndpoints + 1} {
 		b.Run(fmt.Sprintf("endpoints-%d", n), func(b *testing.B) {
-			t, err := parseTarget("http://127.0.0.1:8000")
-			if err != nil {
-				b.Fatal(err)
-			}
-			eps, weights, err := compile(t, entriesScenario(n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var tr tracker
-			hc := newClient(context.Background(), t, 1, &tr)
-			hc.DialTimeout = func(string, time.Duration) (net.Conn, error) { return &fakeConn{resp: fakeOK}, nil }
-			var stopped atomic.Bool
-			w := &worker{ring: newRing(1024), conn: newConn(hc, eps)}
-			start := time.Now()
-			l := &loop{eps: eps, pick: newPicker(weights), start: start, stopped: &stopped, workers: []*worker{w}}
-			col := newCollector(start, 0, eps, []*ring{w.ring}, func() int { return 1 })
-			rng := rand.New(rand.NewPCG(1, 2))
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				if _, ok := l.request(w, rng); !ok {
-					b.Fatal("request path stopped")
-				}
-				if i%256 == 255 {
-					// The collector drains every 20 ms, samples users and
-					// closes seconds: at 25k req/s, 500 requests per tick.
-					col.tick(time.Since(start))
-				}
-			}
+			requestPath(b, entriesScenario(n))
 		})
+	}
+}
+
+// requestPath runs one closed-loop user's request path against a
+// connection that answers at once, draining the collector as a 25k req/s
+// run would, once per benchmark iteration.
+func requestPath(b *testing.B, sc matrix.Scenario) {
+	t, err := parseTarget("http://127.0.0.1:8000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	eps, weights, err := compile(t, sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tr tracker
+	hc := newClient(context.Background(), t, 1, &tr)
+	hc.DialTimeout = func(string, time.Duration) (net.Conn, error) { return &fakeConn{resp: fakeOK}, nil }
+	var stopped atomic.Bool
+	w := &worker{ring: newRing(1024), conn: newConn(hc, eps)}
+	start := time.Now()
+	l := &loop{eps: eps, pick: newPicker(weights), start: start, stopped: &stopped, workers: []*worker{w}}
+	col := newCollector(start, 0, eps, []*ring{w.ring}, func() int { return 1 })
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, ok := l.request(w, rng); !ok {
+			b.Fatal("request path stopped")
+		}
+		if i%256 == 255 {
+			// The collector drains every 20 ms, samples users and
+			// closes seconds: at 25k req/s, 500 requests per tick.
+			col.tick(time.Since(start))
+		}
 	}
 }

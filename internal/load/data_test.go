@@ -1,11 +1,8 @@
 package load
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,32 +233,7 @@ func BenchmarkRequestPathData(b *testing.B) {
 		{"data-row", matrix.Scenario{Requests: []matrix.Request{filled}, Data: &matrix.Data{File: file, Mode: matrix.DataSequential}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			t, err := parseTarget("http://127.0.0.1:8000")
-			if err != nil {
-				b.Fatal(err)
-			}
-			eps, weights, err := compile(t, bc.sc)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var tr tracker
-			hc := newClient(context.Background(), t, 1, &tr)
-			hc.DialTimeout = func(string, time.Duration) (net.Conn, error) { return &fakeConn{resp: fakeOK}, nil }
-			var stopped atomic.Bool
-			w := &worker{ring: newRing(1024), conn: newConn(hc, eps)}
-			start := time.Now()
-			l := &loop{eps: eps, pick: newPicker(weights), start: start, stopped: &stopped, workers: []*worker{w}}
-			col := newCollector(start, 0, eps, []*ring{w.ring}, func() int { return 1 })
-			rng := rand.New(rand.NewPCG(1, 2))
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				if _, ok := l.request(w, rng); !ok {
-					b.Fatal("request path stopped")
-				}
-				if i%256 == 255 {
-					col.tick(time.Since(start))
-				}
-			}
+			requestPath(b, bc.sc)
 		})
 	}
 }
