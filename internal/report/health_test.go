@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/internal/analysis"
 	"github.com/scalebench/scalebench/internal/analysis/analysistest"
 	"github.com/scalebench/scalebench/internal/report"
 	"github.com/scalebench/scalebench/internal/results"
@@ -57,17 +56,7 @@ func TestHealthConclusions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			all := strings.Join(report.Conclusions(analysis.Analyze(tt.set())), "\n")
-			for _, w := range tt.want {
-				if !strings.Contains(all, w) {
-					t.Errorf("conclusions lack %q:\n%s", w, all)
-				}
-			}
-			for _, n := range tt.not {
-				if strings.Contains(all, n) {
-					t.Errorf("conclusions should not say %q:\n%s", n, all)
-				}
-			}
+			checkConclusions(t, tt.set(), tt.want, tt.not)
 		})
 	}
 }

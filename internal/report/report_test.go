@@ -112,17 +112,7 @@ func TestConclusions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			all := strings.Join(report.Conclusions(analysis.Analyze(tt.set())), "\n")
-			for _, w := range tt.want {
-				if !strings.Contains(all, w) {
-					t.Errorf("conclusions lack %q:\n%s", w, all)
-				}
-			}
-			for _, n := range tt.not {
-				if strings.Contains(all, n) {
-					t.Errorf("conclusions should not say %q:\n%s", n, all)
-				}
-			}
+			checkConclusions(t, tt.set(), tt.want, tt.not)
 		})
 	}
 }
@@ -294,5 +284,22 @@ func TestRenderDegenerateSets(t *testing.T) {
 				t.Errorf("report.md lacks %q:\n%s", tt.want, md)
 			}
 		})
+	}
+}
+
+// checkConclusions fails t unless the conclusions written for set contain
+// every text of want and none of not.
+func checkConclusions(t *testing.T, set *results.Set, want, not []string) {
+	t.Helper()
+	all := strings.Join(report.Conclusions(analysis.Analyze(set)), "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("conclusions lack %q:\n%s", w, all)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(all, n) {
+			t.Errorf("conclusions should not say %q:\n%s", n, all)
+		}
 	}
 }
