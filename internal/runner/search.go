@@ -52,9 +52,16 @@ func (r *Runner) searchScale(ctx context.Context, st *state, s *Summary, run mat
 		if err != nil {
 			return slo.Result{}, err
 		}
-		if cell.Load == nil {
+		if cell.Load == nil || cell.Status != results.CellOK {
+			// A failed or degraded probe is left out of the report's
+			// capacity (analysis.SLOCapacities): judging it here would
+			// bracket on numbers the report does not show.
+			what := "recorded no load"
+			if cell.Load != nil {
+				what = "is " + string(cell.Status)
+			}
 			r.Progress.Logf("search %s at scale %d stopped: probe %s %s: %s", run.Name, scale, c.ID, cell.Status, cell.Error)
-			st.run.Warnings = appendNew(st.run.Warnings, fmt.Sprintf("the search of %s at scale %d stopped at %s, which recorded no load: %s", run.Name, scale, c.ID, cell.Error))
+			st.run.Warnings = appendNew(st.run.Warnings, fmt.Sprintf("the search of %s at scale %d stopped at %s, which %s: %s", run.Name, scale, c.ID, what, cell.Error))
 			return slo.Summarize(*run.Search, history), nil
 		}
 		byLevel[step.Level] = append(byLevel[step.Level], cell)
