@@ -96,9 +96,10 @@ func (r Run) Probe(scale, level, rep int) Cell {
 
 // EarlyStopOn says whether cells of r stop once their SLO verdict is
 // decided: the run's early_stop, else on for search runs and off for grid
-// runs. It is off without an SLO.
+// runs. It is off without an SLO, and with load agents, which send their
+// records when the cell ends: nothing can be judged second by second.
 func (r Run) EarlyStopOn(m *Matrix) bool {
-	if m.SLO == nil {
+	if m.SLO == nil || m.Agents != nil {
 		return false
 	}
 	if r.EarlyStop != nil {

@@ -51,6 +51,11 @@ runs:
 	if !m.Runs[0].EarlyStopOn(m) || m.Runs[1].EarlyStopOn(m) || m.Runs[2].EarlyStopOn(m) {
 		t.Error("early stop should default on for search runs, off for grid runs, and follow early_stop: false")
 	}
+	withAgents := *m
+	withAgents.Agents = &Agents{Replicas: 2}
+	if m.Runs[0].EarlyStopOn(&withAgents) {
+		t.Error("early stop is on with load agents, whose records come when the cell ends")
+	}
 	// 5→400 by ×2 is 8 levels, bisecting ×2 to 5% about 5 more, each up to 3 times.
 	if b := s.ProbeBound(); b < 30 || b > 45 {
 		t.Errorf("ProbeBound() = %d, want about (8+5)×3", b)
