@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -99,7 +98,11 @@ func newCoordinator(ctx context.Context, dc *dockerctl.Client, a *matrix.Agents,
 // engine has it: from $SCALEBENCH_AGENT_BINARY, else this executable when
 // it is a static scalebench, else a static build of the source tree.
 func agentImage(ctx context.Context, dc *dockerctl.Client, logf func(string, ...any)) (string, error) {
-	bin, cleanup, err := agentBinary(ctx)
+	arch := ""
+	if eng, err := dc.Engine(ctx); err == nil {
+		arch = eng.Arch
+	}
+	bin, cleanup, err := agentBinary(ctx, arch)
 	if err != nil {
 		return "", err
 	}
@@ -119,15 +122,19 @@ func agentImage(ctx context.Context, dc *dockerctl.Client, logf func(string, ...
 	return tag, nil
 }
 
-func agentBinary(ctx context.Context) (path string, cleanup func(), err error) {
+// agentBinary is the static scalebench for the engine's architecture arch
+// that the agent image holds: $SCALEBENCH_AGENT_BINARY, else the running
+// binary when it can serve (demo.CheckSelfBinary), else a build of the
+// source tree; cleanup removes what was built.
+func agentBinary(ctx context.Context, arch string) (path string, cleanup func(), err error) {
 	none := func() {}
 	if p := os.Getenv(EnvAgentBinary); p != "" {
-		if !isStatic(p) {
-			return "", none, fmt.Errorf("$%s=%s is not a static Linux binary: build it with CGO_ENABLED=0 go build ./cmd/scalebench", EnvAgentBinary, p)
+		if err := demo.CheckSelfBinary(p, arch); err != nil {
+			return "", none, fmt.Errorf("$%s: %w", EnvAgentBinary, err)
 		}
 		return p, none, nil
 	}
-	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == "scalebench" && isStatic(exe) {
+	if exe, err := demo.SelfBinary(arch); err == nil {
 		return exe, none, nil
 	}
 	dir, err := os.MkdirTemp("", "scalebench-agent-")
@@ -144,27 +151,14 @@ func agentBinary(ctx context.Context) (path string, cleanup func(), err error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/scalebench")
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if arch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+arch)
+	}
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		cleanup()
-		return "", none, fmt.Errorf("build the load agent binary (cd %s && CGO_ENABLED=0 go build ./cmd/scalebench): %w\n%s", mod, err, strings.TrimSpace(string(msg)))
+		return "", none, fmt.Errorf("build the load agent binary (cd %s && CGO_ENABLED=0 GOARCH=%s go build ./cmd/scalebench): %w\n%s", mod, arch, err, strings.TrimSpace(string(msg)))
 	}
 	return out, cleanup, nil
-}
-
-// isStatic reports whether path is a Linux ELF executable without a dynamic
-// loader.
-func isStatic(path string) bool {
-	f, err := elf.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return false
-		}
-	}
-	return true
 }
 
 func fileHash(path string) (string, error) {
