@@ -202,6 +202,9 @@ func contentTypeOf(path string) string {
 // build fills req with e; the body is shared, not copied.
 func (e *endpoint) build(req *fasthttp.Request) {
 	req.Reset()
+	// Header names go out as the scenario writes them (Reset turns
+	// normalizing back on, and Set would make x-api-key X-Api-Key).
+	req.Header.DisableNormalizing()
 	req.Header.SetMethod(e.method)
 	req.SetRequestURI(e.uri)
 	for _, h := range e.headers {

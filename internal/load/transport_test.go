@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,5 +143,51 @@ func TestReusedConnectionClosedIsRetried(t *testing.T) {
 	}
 	if n := conns.Load(); n < st.Requests {
 		t.Errorf("%d connections for %d requests: each request needed a new one", n, st.Requests)
+	}
+}
+
+// TestHeaderNamesAsWritten: header names reach the target spelled as the
+// scenario writes them, not in fasthttp's canonical case.
+func TestHeaderNamesAsWritten(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	heads := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		var head strings.Builder
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(line)
+			if line == "\r\n" {
+				break
+			}
+		}
+		heads <- head.String()
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+	}()
+	req := get("root", "/")
+	req.Headers = map[string]string{"x-api-key": "k1", "X-MiXeD": "k2"}
+	mustRun(t, Config{Target: "http://" + ln.Addr().String(), Scenario: matrix.Scenario{Requests: []matrix.Request{req}},
+		Cell: closedCell(1, 200*time.Millisecond)})
+	select {
+	case head := <-heads:
+		for _, want := range []string{"\r\nx-api-key: k1\r\n", "\r\nX-MiXeD: k2\r\n"} {
+			if !strings.Contains(head, want) {
+				t.Errorf("request head lacks %q:\n%s", want, head)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no request reached the target")
 	}
 }
