@@ -210,10 +210,10 @@ func (c *conn) do(i int, e *endpoint, sent time.Time) outcome {
 	switch {
 	case !e.expect.Accepts(o.status):
 		o.class = classStatus
-		o.fail = &failure{message: fmt.Sprintf("HTTP %d", o.status), sample: truncate(string(body), maxSample)}
+		o.fail = &failure{message: fmt.Sprintf("HTTP %d", o.status), sample: string(body[:min(len(body), maxSample)])}
 	case len(e.needle) > 0 && !bytes.Contains(body[:min(len(body), maxKeptBody)], e.needle):
 		o.class = classExpect
-		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: truncate(string(body), maxSample)}
+		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: string(body[:min(len(body), maxSample)])}
 	}
 	if cap(body) > maxKeptBody {
 		// Do not keep a large body's buffer between requests.

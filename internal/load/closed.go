@@ -65,7 +65,7 @@ func (l *loop) request(w *worker, rng *rand.Rand) (time.Duration, bool) {
 	think := l.wait.Pick(rng)
 	s := sample{
 		end: end, latency: end - sent, wait: think,
-		bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
+		bytes: o.bytes, ep: int32(i), class: o.class, fail: o.fail,
 	}
 	return think, w.ring.push(s, l.stopped)
 }

@@ -46,16 +46,16 @@ func fixture(t *testing.T) (*results.Load, []Interval) {
 	}
 	for i := 0; i < 300; i++ {
 		end := time.Duration(i) * 10 * time.Millisecond // 0 .. 2.99 s
-		s := sample{end: end, latency: time.Duration(1+i%50) * time.Millisecond, ep: 0, bytes: 100, status: 200}
+		s := sample{end: end, latency: time.Duration(1+i%50) * time.Millisecond, ep: 0, bytes: 100}
 		if i%3 != 0 {
 			s.ep, s.latency, s.bytes = 1, time.Duration(100+i)*time.Millisecond, 20
 		}
 		if i%50 == 7 {
-			s.class, s.status = classStatus, 503
+			s.class = classStatus
 			s.fail = &failure{message: "HTTP 503", sample: "busy"}
 		}
 		if i%100 == 8 {
-			s.class, s.status = classTimeout, 0
+			s.class = classTimeout
 			s.fail = &failure{message: "timeout after 30s"}
 		}
 		if i%10 == 0 {

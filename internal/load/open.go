@@ -116,7 +116,7 @@ func (l *loop) slot(w *worker, free chan<- *worker) {
 		}
 		s := sample{
 			end: end, latency: end - tk.due,
-			bytes: o.bytes, status: int32(o.status), ep: int32(i), class: o.class, fail: o.fail,
+			bytes: o.bytes, ep: int32(i), class: o.class, fail: o.fail,
 			late: tk.late,
 		}
 		if !w.ring.push(s, l.stopped) {

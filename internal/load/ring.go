@@ -11,7 +11,6 @@ type sample struct {
 	latency time.Duration // from send (closed loop) or intended send (open loop)
 	wait    time.Duration // think time drawn after this request (closed loop)
 	bytes   int64
-	status  int32
 	ep      int32
 	class   uint8
 	late    bool // open loop: left more than lateAfter after its intended time
