@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,17 +61,8 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	}
 	host, _ := os.Hostname()
 	return agents.RunAgent(ctx, agents.AgentConfig{
-		Plan: plan, Index: idx, Host: host, Node: firstNonEmpty(os.Getenv(dockerctl.EnvAgentHost), node), Out: e.stdout,
+		Plan: plan, Index: idx, Host: host, Node: cmp.Or(os.Getenv(dockerctl.EnvAgentHost), node), Out: e.stdout,
 	})
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // EnvAgentBinary names a static scalebench binary to put in the agent image
@@ -226,7 +218,7 @@ func loadOnAgents(ctx context.Context, e *env, cfg load.Config, n int) (*results
 func printAgents(w io.Writer, rec *results.Load) {
 	for _, a := range rec.Agents {
 		fmt.Fprintf(w, "%s on %s: %s, %s, %d requests, %.1f req/s steady, generator CPU %.2f cores, clock offset %s",
-			a.Name, firstNonEmpty(a.Node, "?"), report.AgentShare(a), a.Status, a.Requests, a.RPS, a.GeneratorCPU, a.ClockOffset.Round(100*time.Microsecond))
+			a.Name, cmp.Or(a.Node, "?"), report.AgentShare(a), a.Status, a.Requests, a.RPS, a.GeneratorCPU, a.ClockOffset.Round(100*time.Microsecond))
 		if a.Error != "" {
 			fmt.Fprintf(w, ": %s", a.Error)
 		}

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -306,17 +307,10 @@ func (w *watch) message(m Message, at time.Time) {
 	case "report":
 		if s.status == "" {
 			s.report = m.Report
-			s.node = firstOf(s.node, m.Report.Node)
+			s.node = cmp.Or(s.node, m.Report.Node)
 			w.resolve(m.Index, results.AgentOK, "")
 		}
 	}
-}
-
-func firstOf(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (w *watch) resolve(i int, status, msg string) {
@@ -350,7 +344,7 @@ func (w *watch) tasks(ctx context.Context) {
 			continue
 		}
 		s := &w.state[i]
-		s.node = firstOf(t.NodeName, s.node)
+		s.node = cmp.Or(t.NodeName, s.node)
 		if t.State == "running" || !t.Ended {
 			seen[i] = seen[i] || t.State == "running" || t.State == "starting"
 			continue

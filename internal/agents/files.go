@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -66,17 +67,7 @@ func scenarioFiles(sc matrix.Scenario) ([]string, error) {
 		}
 	}
 	sort.Strings(files)
-	return compactStrings(files), nil
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
+	return slices.Compact(files), nil
 }
 
 // readFiles reads the files sc opens.

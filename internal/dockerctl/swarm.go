@@ -1,6 +1,7 @@
 package dockerctl
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -212,18 +213,9 @@ func taskFailure(t swarm.Task, since time.Time) error {
 	}
 	switch t.Status.State {
 	case swarm.TaskStateFailed, swarm.TaskStateRejected:
-		return fmt.Errorf("task %s (slot %d) %s: %s", shortID(t.ID), t.Slot, t.Status.State, firstNonEmpty(t.Status.Err, t.Status.Message))
+		return fmt.Errorf("task %s (slot %d) %s: %s", shortID(t.ID), t.Slot, t.Status.State, cmp.Or(t.Status.Err, t.Status.Message))
 	}
 	return nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // update sets the replica count once, on the service's current version.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ type DiffLinks struct {
 
 // diffTitle is a diff page's title.
 func diffTitle(d *analysis.Diff) string {
-	return fmt.Sprintf("%s → %s · scalebench diff", firstNonEmpty(d.Old.ID, d.Old.Dir), firstNonEmpty(d.New.ID, d.New.Dir))
+	return fmt.Sprintf("%s → %s · scalebench diff", cmp.Or(d.Old.ID, d.Old.Dir), cmp.Or(d.New.ID, d.New.Dir))
 }
 
 // DiffMarkdown is the diff report as GitHub-flavoured Markdown: the two
@@ -43,10 +44,10 @@ func DiffMarkdown(d *analysis.Diff, charts []*plots.Chart, links DiffLinks) []by
 		line("[← all runs](%s)", links.Up)
 		line("")
 	}
-	line("# Diff of %s", EscapeName(firstNonEmpty(d.New.Matrix, d.Old.Matrix, "two runs")))
+	line("# Diff of %s", EscapeName(cmp.Or(d.New.Matrix, d.Old.Matrix, "two runs")))
 	line("")
 	side := func(label, link string, s analysis.Side) {
-		name := EscapeName(firstNonEmpty(s.ID, s.Dir))
+		name := EscapeName(cmp.Or(s.ID, s.Dir))
 		if link != "" {
 			name = fmt.Sprintf("[%s](%s)", name, link)
 		}

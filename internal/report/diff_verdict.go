@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strings"
@@ -279,13 +280,13 @@ func footnotes(d *analysis.Diff) []string {
 
 // sideText describes one side of a diff: "demo-… (commit 3f2c1ab, 2024-06-01 12:00 UTC)".
 func sideText(s analysis.Side) string {
-	return firstNonEmpty(s.ID, s.Dir) + " " + sideFacts(s)
+	return cmp.Or(s.ID, s.Dir) + " " + sideFacts(s)
 }
 
 // sideFacts are a side's commit and start time: "(commit 3f2c1ab, dirty, 2024-06-01 12:00 UTC)".
 func sideFacts(s analysis.Side) string {
 	var facts []string
-	if c := firstNonEmpty(s.Short, s.Commit); c != "" {
+	if c := cmp.Or(s.Short, s.Commit); c != "" {
 		facts = append(facts, "commit "+c)
 		if s.Dirty {
 			facts = append(facts, "dirty")
@@ -297,15 +298,6 @@ func sideFacts(s analysis.Side) string {
 		facts = append(facts, s.Started.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return "(" + strings.Join(facts, ", ") + ")"
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // loadUnit is the load unit of the diff's cells.
