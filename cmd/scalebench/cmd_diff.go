@@ -39,10 +39,10 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	root := fs.String("root", "", "results `folder` in which OLD and NEW name commits of the application")
 	includeDegraded := fs.Bool("include-degraded", false, "compare degraded cells (the target or a container went away during them) too,\ninstead of leaving them out as neither a regression nor a pass")
 	unadjusted := fs.Bool("unadjusted", false, "compare each p-value with --alpha on its own (benchstat's way) instead of adjusting\nfor the number of comparisons (Benjamini–Hochberg)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 2 {
 		fs.Usage()
 		return usageError{fmt.Errorf("diff takes two result sets, OLD and NEW, got %d arguments", len(pos))}

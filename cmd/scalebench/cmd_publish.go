@@ -18,10 +18,10 @@ host. Re-running changes only the files whose content changed.`
 func runPublish(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "publish", "ROOT", publishSummary)
 	siteDir := fs.String("site", "site", "write the site into this `folder` (new, empty, or an earlier site)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 {
 		fs.Usage()
 		return usageError{fmt.Errorf("publish takes one results root (the folder holding the run directories), got %d arguments", len(pos))}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,10 +20,10 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "write the report into this folder (default DIR/report)")
 	single := fs.String("single-file", "", "write the report as this one HTML `file`, charts embedded, instead of a folder")
 	degraded := fs.Bool("include-degraded", false, "use the numbers of degraded cells (the target or a container went away during them) in the conclusions")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 {
 		fs.Usage()
 		return usageError{fmt.Errorf("report takes one results directory, got %d arguments", len(pos))}
@@ -132,13 +131,4 @@ func printReport(e *env, path string, set *results.Set, th analysis.Thresholds) 
 	for _, c := range report.Conclusions(analysis.AnalyzeWith(set, th)) {
 		fmt.Fprintf(e.stdout, "- %s\n", c)
 	}
-}
-
-// parseInterspersed parses args into fs and returns the positional
-// arguments; parseFlags takes flags before and after them alike.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	return fs.Args(), nil
 }

@@ -227,7 +227,7 @@ func (e *envReader) positive(name string, dst *int64) bool {
 	if v == "" {
 		return false
 	}
-	n, err := strconv.ParseInt(v, 10, 32)
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 {
 		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a whole number ≥ 1", name, v))
 		return false

@@ -135,12 +135,7 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string { return e.msg }
 
 func joinKeys(m map[string]bool) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
+	return strings.Join(sortedKeys(m), ", ")
 }
 
 // ProjectWorkingDir is the com.docker.compose.project.working_dir label of

@@ -171,11 +171,6 @@ func (c *Client) tailLogs(ctx context.Context, id string, tty bool) string {
 	return "  " + strings.ReplaceAll(text, "\n", "\n  ")
 }
 
-// waitURL polls url with GET until it answers 2xx or ctx ends.
-func waitURL(ctx context.Context, url string, timeout time.Duration) error {
-	return pollURL(ctx, &http.Client{Timeout: 2 * time.Second}, url, timeout)
-}
-
 // pollURL polls url with GET through hc until it answers 2xx or ctx ends.
 func pollURL(ctx context.Context, hc *http.Client, url string, timeout time.Duration) error {
 	var last string

@@ -37,7 +37,7 @@ func TestWaitURL(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 			defer cancel()
-			err := waitURL(ctx, srv.URL+"/ready", tt.timeout)
+			err := Options{ReadyURL: srv.URL + "/ready"}.waitReadyURL(ctx, tt.timeout)
 			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Fatal(err)
