@@ -71,7 +71,8 @@ func checkWindows(t *testing.T, c *collector, wantTotal, wantSteady []*window) {
 			got, want *window
 		}{{"total", c.total[i], wantTotal[i]}, {"steady", c.steady[i], wantSteady[i]}} {
 			if tc.got.requests != tc.want.requests || tc.got.failures != tc.want.failures || tc.got.bytes != tc.want.bytes ||
-				tc.got.sumLatency != tc.want.sumLatency || tc.got.byClass != tc.want.byClass {
+				tc.got.sumLatency != tc.want.sumLatency || tc.got.sumOK != tc.want.sumOK || tc.got.sumWait != tc.want.sumWait ||
+				tc.got.byClass != tc.want.byClass {
 				t.Errorf("endpoint %s %s: requests %d failures %d bytes %d sum %v, want %d %d %d %v", eps[i].name, tc.name,
 					tc.got.requests, tc.got.failures, tc.got.bytes, tc.got.sumLatency,
 					tc.want.requests, tc.want.failures, tc.want.bytes, tc.want.sumLatency)

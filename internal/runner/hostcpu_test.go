@@ -141,20 +141,20 @@ func TestProcStatStopsWithContext(t *testing.T) {
 	stop := ProcStat{Path: path, Interval: 10 * time.Millisecond}.SampleHost(ctx, time.Now())
 	time.Sleep(100 * time.Millisecond)
 	cancel()
-	time.Sleep(50 * time.Millisecond)
+	// Stopped long after the context ended: a sampler that went on would
+	// hold about 60 samples, one that stopped about 10.
+	time.Sleep(500 * time.Millisecond)
 	h := stop()
 	if h == nil || len(h.Samples) == 0 || h.CPUs != 2 {
 		t.Fatalf("series %+v, want samples of 2 CPUs", h)
 	}
-	n := len(h.Samples)
 	for _, s := range h.Samples {
 		if s.Busy != 0 { // the counters never moved
 			t.Errorf("busy %v with unchanged counters", s.Busy)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	if got := len(stop().Samples); got != n {
-		t.Errorf("samples went on after the context ended: %d then %d", n, got)
+	if n := len(h.Samples); n > 30 {
+		t.Errorf("%d samples: sampling went on after the context ended", n)
 	}
 }
 
