@@ -2,11 +2,8 @@ package dockerctl
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/scalebench/scalebench/internal/matrix"
@@ -30,24 +27,9 @@ func readyClient(t *matrix.TLS) (*http.Client, error) {
 	if t == nil {
 		return hc, nil
 	}
-	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
-	if t.CA != "" {
-		pem, err := os.ReadFile(t.CA)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca %s holds no PEM certificate (give the PEM file of the CA that signed the target's certificate)", t.CA)
-		}
-		cfg.RootCAs = pool
-	}
-	if t.Cert != "" || t.Key != "" {
-		cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert and tls.key: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
+	cfg, err := t.ClientConfig()
+	if err != nil {
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = cfg

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/scalebench/scalebench/internal/matrix"
 )
@@ -15,31 +14,18 @@ import (
 // the scenario's CA, client certificate, server name and verification
 // choice; the system's CAs and the target's host name when it sets none.
 func tlsConfig(t target, c *matrix.TLS) (*tls.Config, error) {
-	cfg := &tls.Config{ServerName: t.base.Hostname(), GetClientCertificate: noClientCert}
 	if c == nil {
-		return cfg, nil
+		c = &matrix.TLS{}
 	}
-	if c.ServerName != "" {
-		cfg.ServerName = c.ServerName
+	cfg, err := c.ClientConfig()
+	if err != nil {
+		return nil, err
 	}
-	cfg.InsecureSkipVerify = c.InsecureSkipVerify
-	if c.CA != "" {
-		pem, err := os.ReadFile(c.CA)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca %s holds no PEM certificate (give the PEM file of the CA that signed the target's certificate)", c.CA)
-		}
-		cfg.RootCAs = pool
+	if cfg.ServerName == "" {
+		cfg.ServerName = t.base.Hostname()
 	}
-	if c.Cert != "" || c.Key != "" {
-		cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert and tls.key: %w (give a PEM certificate and its PEM private key)", err)
-		}
-		cfg.Certificates, cfg.GetClientCertificate = []tls.Certificate{cert}, nil
+	if len(cfg.Certificates) == 0 {
+		cfg.GetClientCertificate = noClientCert
 	}
 	return cfg, nil
 }

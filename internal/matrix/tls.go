@@ -27,6 +27,32 @@ type TLS struct {
 	ServerName string `json:"server_name,omitempty"`
 }
 
+// ClientConfig is the TLS configuration of a client that follows t: its
+// server name and verification choice, its CA instead of the system's, its
+// client certificate. Callers add what is theirs (a default server name).
+func (t *TLS) ClientConfig() (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
+	if t.CA != "" {
+		pem, err := os.ReadFile(t.CA)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca %s holds no PEM certificate (give the PEM file of the CA that signed the target's certificate)", t.CA)
+		}
+		cfg.RootCAs = pool
+	}
+	if t.Cert != "" || t.Key != "" {
+		cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert and tls.key: %w (give a PEM certificate and its PEM private key)", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
 // DefaultRedirects is how many redirects a request follows when the
 // scenario does not say (Locust's HTTP session follows them too).
 const DefaultRedirects = 10
