@@ -63,6 +63,7 @@ type respParser struct {
 	seen    bool       // a byte of the response was fed since reset
 	http10  bool       // the status line said HTTP/1.0
 	scan    int        // offset in the header block of the first line not yet scanned
+	seek    int        // leading unconsumed bytes already searched for a LF in vain
 	hdrs    int        // offset in the header block of the first header line
 	left    int64      // bytes to go in the Content-Length body or the current chunk
 	trailer int        // trailer bytes consumed so far
@@ -139,6 +140,7 @@ func (p *respParser) feed(buf []byte) (n int, done bool, err error) {
 		if m == 0 {
 			return n, p.state == stDone, nil
 		}
+		p.seek = 0
 	}
 }
 
@@ -161,15 +163,24 @@ func (p *respParser) eof() (done bool, err error) {
 // returns its length, or 0 while it is not. An interim 1xx response is
 // consumed and leaves p waiting for the next header block.
 func (p *respParser) readHead(b []byte) (int, error) {
-	end, err := p.headEnd(b[:min(len(b), maxHeaderBytes)])
+	tooBig := len(b) >= maxHeaderBytes
+	b = b[:min(len(b), maxHeaderBytes)]
+	var h headers
+	var end int
+	var err error
+	if p.hdrs == 0 {
+		// Commonly the whole head came in one read: one pass parses it.
+		if err = p.findStatusLine(b); err == nil && p.hdrs > 0 {
+			end, err = p.headerLines(b, p.hdrs, &h)
+			p.scan = p.hdrs
+		}
+	} else if end = p.headEnd(b); end > 0 {
+		end, err = p.headerLines(b, p.hdrs, &h)
+	}
 	if err != nil || end == 0 {
-		if err == nil && len(b) >= maxHeaderBytes {
+		if err == nil && tooBig {
 			err = errHeaderTooBig
 		}
-		return 0, err
-	}
-	var h headers
-	if err := p.headerLines(b[p.hdrs:end], &h); err != nil {
 		return 0, err
 	}
 	p.scan, p.hdrs = 0, 0
@@ -183,28 +194,37 @@ func (p *respParser) readHead(b []byte) (int, error) {
 	return end, p.startBody(&h)
 }
 
+// findStatusLine parses the status line at the start of b once it is
+// whole and sets p.hdrs to the offset of the line after it. Bytes that
+// cannot start a status line fail at once.
+func (p *respParser) findStatusLine(b []byte) error {
+	i := p.indexLF(b, 0)
+	if i < 0 {
+		if k := min(len(b), 7); string(b[:k]) != "HTTP/1."[:k] {
+			return malformed("HTTP status line", b)
+		}
+		return nil
+	}
+	if err := p.statusLine(trimCR(b[:i])); err != nil {
+		return err
+	}
+	p.hdrs = i + 1
+	return nil
+}
+
 // headEnd returns the length of the header block at the start of b, or 0
-// while its empty line has not arrived. It scans each line once across
-// calls and parses the status line as soon as it is whole.
-func (p *respParser) headEnd(b []byte) (int, error) {
+// while its empty line has not arrived. Across calls it scans each line
+// once, from p.scan.
+func (p *respParser) headEnd(b []byte) int {
 	for {
-		i := bytes.IndexByte(b[p.scan:], '\n')
-		if i < 0 && p.scan == 0 && string(b[:min(len(b), 7)]) != "HTTP/1."[:min(len(b), 7)] {
-			return 0, malformed("HTTP status line", b) // garbage: no need to wait for its end
-		}
+		i := p.indexLF(b, p.scan)
 		if i < 0 {
-			return 0, nil
+			return 0
 		}
-		line, next := trimCR(b[p.scan:p.scan+i]), p.scan+i+1
-		if p.scan == 0 {
-			if err := p.statusLine(line); err != nil {
-				return 0, err
-			}
-			p.hdrs = next
-		} else if len(line) == 0 {
-			return next, nil
+		if len(trimCR(b[p.scan:i])) == 0 {
+			return i + 1
 		}
-		p.scan = next
+		p.scan = i + 1
 	}
 }
 
@@ -223,64 +243,73 @@ func (p *respParser) statusLine(line []byte) error {
 	return nil
 }
 
-// headerLines interprets block, the header lines up to and including the
-// empty one. A line starting with a space or tab continues the previous
-// one (obsolete folding, joined with a space as net/http does).
-func (p *respParser) headerLines(block []byte, h *headers) error {
-	first := true
-	for {
-		i := bytes.IndexByte(block, '\n')
-		line := trimCR(block[:i])
-		block = block[i+1:]
+// headerLines interprets the header lines of b from offset at, and
+// returns the offset after the empty line that ends them, or 0 when b ends
+// first. A line starting with a space or tab continues the previous one
+// (obsolete folding, joined with a space as net/http does).
+func (p *respParser) headerLines(b []byte, at int, h *headers) (int, error) {
+	for first := true; ; first = false {
+		i := bytes.IndexByte(b[at:], '\n')
+		if i < 0 {
+			return 0, nil
+		}
+		line := trimCR(b[at : at+i])
+		at += i + 1
 		if len(line) == 0 {
-			return nil
+			return at, nil
 		}
-		if err := checkFieldLine(line, first); err != nil {
-			return err
+		colon, err := fieldColon(line, first)
+		if err != nil {
+			return 0, err
 		}
-		first = false
-		if isOWS(line[0]) { // a folded line of a header that is not interpreted
-			continue
+		f := fOther
+		if colon > 0 {
+			f = fieldOf(line[:colon])
 		}
-		colon := bytes.IndexByte(line, ':')
-		f := fieldOf(line[:colon])
 		if f == fOther {
 			continue
 		}
 		value := trimOWS(line[colon+1:])
-		if len(block) > 0 && isOWS(block[0]) {
-			value, block = p.unfold(value, block)
+		if at < len(b) && isOWS(b[at]) {
+			if value, at = p.unfold(value, b, at); at == 0 {
+				return 0, nil
+			}
 		}
 		p.apply(f, value, h)
 	}
 }
 
-// checkFieldLine rejects what net/http rejects in a header or trailer
-// line's framing: a missing colon or name, or folding on the first line.
-func checkFieldLine(line []byte, first bool) error {
+// fieldColon returns the index of the colon that ends a header or trailer
+// line's name, or -1 for a folded line. It rejects what net/http rejects in
+// a line's framing: a missing colon or name, or folding on the first line.
+func fieldColon(line []byte, first bool) (int, error) {
 	if isOWS(line[0]) {
 		if first {
-			return malformed("header line (folded first line)", line)
+			return 0, malformed("header line (folded first line)", line)
 		}
-		return nil
+		return -1, nil
 	}
-	if bytes.IndexByte(line, ':') <= 0 {
-		return malformed("header line", line)
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return 0, malformed("header line", line)
 	}
-	return nil
+	return colon, nil
 }
 
-// unfold joins value with the folded lines at the start of block into
-// p.fold and returns it with the rest of block.
-func (p *respParser) unfold(value, block []byte) ([]byte, []byte) {
+// unfold joins value with the folded lines of b from offset at into p.fold
+// and returns it with the offset after them, or 0 when b ends first.
+func (p *respParser) unfold(value, b []byte, at int) ([]byte, int) {
 	p.fold = append(p.fold[:0], value...)
-	for len(block) > 0 && isOWS(block[0]) {
-		i := bytes.IndexByte(block, '\n')
+	for at < len(b) && isOWS(b[at]) {
+		i := bytes.IndexByte(b[at:], '\n')
+		if i < 0 {
+			return nil, 0
+		}
 		p.fold = append(p.fold, ' ')
-		p.fold = append(p.fold, trimOWS(trimCR(block[:i]))...)
-		block = block[i+1:]
+		p.fold = append(p.fold, trimOWS(trimCR(b[at:at+i]))...)
+		at += i + 1
 	}
-	return trimOWS(p.fold), block
+	return trimOWS(p.fold), at
 }
 
 // apply records what header f with value says.
@@ -355,7 +384,7 @@ func (p *respParser) data(b []byte) int {
 // chunkSize parses a whole chunk-size line "HEX[;ext]CRLF" at the start of
 // b, or returns 0 while it is not whole.
 func (p *respParser) chunkSize(b []byte) (int, error) {
-	i := bytes.IndexByte(b[:min(len(b), maxChunkLine)], '\n')
+	i := p.indexLF(b[:min(len(b), maxChunkLine)], 0)
 	if i < 0 {
 		if len(b) >= maxChunkLine {
 			return 0, errChunkLine
@@ -397,7 +426,7 @@ func (p *respParser) chunkEnd(b []byte) (int, error) {
 
 // trailerLine takes one whole trailer line; the empty one ends the response.
 func (p *respParser) trailerLine(b []byte) (int, error) {
-	i := bytes.IndexByte(b, '\n')
+	i := p.indexLF(b, 0)
 	if i < 0 {
 		if p.trailer+len(b) >= maxHeaderBytes {
 			return 0, errTrailerTooBig
@@ -409,13 +438,25 @@ func (p *respParser) trailerLine(b []byte) (int, error) {
 		p.state = stDone
 		return i + 1, nil
 	}
-	if err := checkFieldLine(line, p.trailer == 0); err != nil {
+	if _, err := fieldColon(line, p.trailer == 0); err != nil {
 		return 0, err
 	}
 	if p.trailer += i + 1; p.trailer >= maxHeaderBytes {
 		return 0, errTrailerTooBig
 	}
 	return i + 1, nil
+}
+
+// indexLF returns the index in b of the first LF at or after from, or -1.
+// The bytes searched in vain are remembered, so that a line arriving a
+// byte at a time is searched once, not once per byte.
+func (p *respParser) indexLF(b []byte, from int) int {
+	from = max(from, p.seek)
+	if i := bytes.IndexByte(b[from:], '\n'); i >= 0 {
+		return from + i
+	}
+	p.seek = len(b)
+	return -1
 }
 
 // fieldOf names the interpreted header called name, compared without
@@ -464,11 +505,12 @@ func contentLength(v []byte) (int64, bool) {
 // nextToken splits v at its first comma: the element before it, trimmed,
 // and the rest after it (nil when there is no comma).
 func nextToken(v []byte) (tok, rest []byte) {
-	i := bytes.IndexByte(v, ',')
-	if i < 0 {
-		return trimOWS(v), nil
+	for i, c := range v {
+		if c == ',' {
+			return trimOWS(v[:i]), v[i+1:]
+		}
 	}
-	return trimOWS(v[:i]), v[i+1:]
+	return trimOWS(v), nil
 }
 
 // parseDecimal parses a non-empty run of decimal digits below 2^63.
