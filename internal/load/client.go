@@ -41,6 +41,9 @@ var classNames = [numClasses]results.Class{
 	classTLS:     results.ClassTLS,
 }
 
+// clientName is the user agent sent when the scenario sets none.
+const clientName = "scalebench"
+
 // maxSample bounds a failure's saved detail.
 const maxSample = 512
 
@@ -118,7 +121,7 @@ func newClient(ctx context.Context, t target, maxConns int, tr *tracker) *fastht
 		MaxConns:                  maxConns,
 		ConnPoolStrategy:          fasthttp.LIFO,
 		MaxIdemponentCallAttempts: 1, // the pool retries, see pool.do
-		Name:                      "scalebench",
+		Name:                      clientName,
 		// Send paths and header names exactly as the scenario writes them.
 		DisablePathNormalizing:        true,
 		DisableHeaderNamesNormalizing: true,
@@ -206,18 +209,34 @@ func (c *conn) do(i int, e *endpoint, sent time.Time) outcome {
 		return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}
 	}
 	body := resp.Body()
-	o := outcome{status: resp.StatusCode(), bytes: int64(len(body))}
-	switch {
-	case !e.expect.Accepts(o.status):
-		o.class = classStatus
-		o.fail = &failure{message: fmt.Sprintf("HTTP %d", o.status), sample: string(body[:min(len(body), maxSample)])}
-	case len(e.needle) > 0 && !bytes.Contains(body[:min(len(body), maxKeptBody)], e.needle):
-		o.class = classExpect
-		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: string(body[:min(len(body), maxSample)])}
-	}
+	o := judge(e, resp.StatusCode(), body, int64(len(body)))
 	if cap(body) > maxKeptBody {
 		// Do not keep a large body's buffer between requests.
 		c.resp = new(fasthttp.Response)
+	}
+	return o
+}
+
+// keepBody is how much of a response body judge needs for e: its
+// expectation's window, or a failure's sample.
+func keepBody(e *endpoint) int {
+	if len(e.needle) > 0 {
+		return maxKeptBody
+	}
+	return maxSample
+}
+
+// judge is the outcome of an answer to e with status and a body of n
+// bytes, whose first bytes (at least keepBody(e) of them, or all) are body.
+func judge(e *endpoint, status int, body []byte, n int64) outcome {
+	o := outcome{status: status, bytes: n}
+	switch {
+	case !e.expect.Accepts(status):
+		o.class = classStatus
+		o.fail = &failure{message: fmt.Sprintf("HTTP %d", status), sample: string(body[:min(len(body), maxSample)])}
+	case len(e.needle) > 0 && !bytes.Contains(body[:min(len(body), maxKeptBody)], e.needle):
+		o.class = classExpect
+		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: string(body[:min(len(body), maxSample)])}
 	}
 	return o
 }

@@ -40,7 +40,7 @@ func (l *loop) runClosed(wg *sync.WaitGroup, begin <-chan struct{}) {
 // it, wait; until the load stops. A request cut short by the stop is not
 // recorded, as in Locust.
 func (l *loop) user(w *worker) {
-	rng := rand.New(rand.NewPCG(uint64(l.start.UnixNano()), uint64(w.id)))
+	rng := newUserRand(l.start, w.id)
 	for !l.stopped.Load() {
 		think, ok := l.request(w, rng)
 		if !ok || !w.sleep(l, think) {
@@ -68,4 +68,9 @@ func (l *loop) request(w *worker, rng *rand.Rand) (time.Duration, bool) {
 		bytes: o.bytes, ep: int32(i), class: o.class, fail: o.fail,
 	}
 	return think, w.ring.push(s, l.stopped)
+}
+
+// newUserRand is user id's random source for a load started at start.
+func newUserRand(start time.Time, id int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(id)))
 }

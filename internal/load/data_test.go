@@ -72,75 +72,77 @@ var dataNames = []string{"plain", `with "quotes" and a space`, "é/ü?&"}
 // a CSV file, sent to a real server that records what it received, in the
 // three modes.
 func TestDataRows(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "rows.csv")
-	if err := os.WriteFile(file, []byte(dataCSV), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	req := matrix.Request{
-		Name: "item", Method: http.MethodPost, Weight: 1,
-		Path:    "/items/{{name}}?q={{name}}",
-		Headers: map[string]string{"X-Token": "{{token}}"},
-		JSON:    `{"Name":"{{name}}"}`,
-	}
-	for _, mode := range []matrix.DataMode{matrix.DataSequential, matrix.DataRandom, matrix.DataPerUser} {
-		t.Run(string(mode), func(t *testing.T) {
-			var rc received
-			srv := rc.server(t)
-			users := 1
-			if mode == matrix.DataPerUser {
-				users = 3
-			}
-			rec := mustRun(t, Config{
-				Target:   srv.URL,
-				Scenario: matrix.Scenario{Requests: []matrix.Request{req}, Data: &matrix.Data{File: file, Mode: mode}},
-				Cell:     closedCell(users, 300*time.Millisecond),
-			})
-			if rec.Total.Requests < 6 || rec.Total.Failures != 0 {
-				t.Fatalf("%d requests, failures %+v", rec.Total.Requests, rec.Errors)
-			}
-			names, paths, qs, tokens := rc.values("name"), rc.values("path"), rc.values("q"), rc.values("token")
-			for i, n := range names {
-				k := slices.Index(dataNames, n)
-				if k < 0 || paths[i] != "/items/"+n || qs[i] != n || tokens[i] != []string{"t1", "t2", "t3"}[k] {
-					t.Fatalf("request %d: name %q path %q q %q token %q: not one row", i, n, paths[i], qs[i], tokens[i])
+	engines(t, func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "rows.csv")
+		if err := os.WriteFile(file, []byte(dataCSV), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		req := matrix.Request{
+			Name: "item", Method: http.MethodPost, Weight: 1,
+			Path:    "/items/{{name}}?q={{name}}",
+			Headers: map[string]string{"X-Token": "{{token}}"},
+			JSON:    `{"Name":"{{name}}"}`,
+		}
+		for _, mode := range []matrix.DataMode{matrix.DataSequential, matrix.DataRandom, matrix.DataPerUser} {
+			t.Run(string(mode), func(t *testing.T) {
+				var rc received
+				srv := rc.server(t)
+				users := 1
+				if mode == matrix.DataPerUser {
+					users = 3
 				}
-			}
-			switch mode {
-			case matrix.DataSequential:
+				rec := mustRun(t, Config{
+					Target:   srv.URL,
+					Scenario: matrix.Scenario{Requests: []matrix.Request{req}, Data: &matrix.Data{File: file, Mode: mode}},
+					Cell:     closedCell(users, 300*time.Millisecond),
+				})
+				if rec.Total.Requests < 6 || rec.Total.Failures != 0 {
+					t.Fatalf("%d requests, failures %+v", rec.Total.Requests, rec.Errors)
+				}
+				names, paths, qs, tokens := rc.values("name"), rc.values("path"), rc.values("q"), rc.values("token")
 				for i, n := range names {
-					if n != dataNames[i%3] {
-						t.Fatalf("request %d took %q, want the rows in order: %q", i, n, names[:min(6, len(names))])
+					k := slices.Index(dataNames, n)
+					if k < 0 || paths[i] != "/items/"+n || qs[i] != n || tokens[i] != []string{"t1", "t2", "t3"}[k] {
+						t.Fatalf("request %d: name %q path %q q %q token %q: not one row", i, n, paths[i], qs[i], tokens[i])
 					}
 				}
-			case matrix.DataRandom:
-				// 30 random picks miss one of 3 rows with odds of 1 in 60,000.
-				if len(names) >= 30 && len(rc.rowsSeen()) < 3 {
-					t.Errorf("%d random requests took only %v", len(names), rc.rowsSeen())
-				}
-			case matrix.DataPerUser:
-				byConn := map[string]map[string]bool{}
-				for i, c := range rc.values("conn") {
-					if byConn[c] == nil {
-						byConn[c] = map[string]bool{}
+				switch mode {
+				case matrix.DataSequential:
+					for i, n := range names {
+						if n != dataNames[i%3] {
+							t.Fatalf("request %d took %q, want the rows in order: %q", i, n, names[:min(6, len(names))])
+						}
 					}
-					byConn[c][names[i]] = true
-				}
-				rows := map[string]bool{}
-				for c, ns := range byConn {
-					if len(ns) != 1 {
-						t.Errorf("user on %s sent rows %v, want one", c, ns)
+				case matrix.DataRandom:
+					// 30 random picks miss one of 3 rows with odds of 1 in 60,000.
+					if len(names) >= 30 && len(rc.rowsSeen()) < 3 {
+						t.Errorf("%d random requests took only %v", len(names), rc.rowsSeen())
 					}
-					for n := range ns {
-						rows[n] = true
+				case matrix.DataPerUser:
+					byConn := map[string]map[string]bool{}
+					for i, c := range rc.values("conn") {
+						if byConn[c] == nil {
+							byConn[c] = map[string]bool{}
+						}
+						byConn[c][names[i]] = true
+					}
+					rows := map[string]bool{}
+					for c, ns := range byConn {
+						if len(ns) != 1 {
+							t.Errorf("user on %s sent rows %v, want one", c, ns)
+						}
+						for n := range ns {
+							rows[n] = true
+						}
+					}
+					if len(byConn) != 3 || len(rows) != 3 {
+						t.Errorf("3 users took rows %v over %d connections, want each its own", rows, len(byConn))
 					}
 				}
-				if len(byConn) != 3 || len(rows) != 3 {
-					t.Errorf("3 users took rows %v over %d connections, want each its own", rows, len(byConn))
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 func (rc *received) rowsSeen() map[string]bool {
@@ -154,34 +156,36 @@ func (rc *received) rowsSeen() map[string]bool {
 // TestDataUploads sends a file per row of a JSON Lines file as a
 // multipart upload, the path relative to the data file.
 func TestDataUploads(t *testing.T) {
-	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "img"), 0o755)
-	for _, n := range []string{"a", "b"} {
-		os.WriteFile(filepath.Join(dir, "img", n+".png"), []byte("content of "+n), 0o644)
-	}
-	file := filepath.Join(dir, "rows.jsonl")
-	os.WriteFile(file, []byte(`{"image": "img/a.png", "label": "cat", "n": 1}`+"\n\n"+`{"image": "img/b.png", "label": "dog", "n": 2}`+"\n"), 0o644)
-	var rc received
-	srv := rc.server(t)
-	rec := mustRun(t, Config{
-		Target: srv.URL,
-		Scenario: matrix.Scenario{
-			Requests: []matrix.Request{{Name: "predict", Method: http.MethodPost, Path: "/predict", Weight: 1,
-				Form: []matrix.FormField{{Name: "image", File: "{{image}}"}, {Name: "label", Value: "{{label}}-{{n}}"}}}},
-			Data: &matrix.Data{File: file, Mode: matrix.DataSequential},
-		},
-		Cell: closedCell(1, 300*time.Millisecond),
-	})
-	if rec.Total.Requests < 4 || rec.Total.Failures != 0 {
-		t.Fatalf("%d requests, failures %+v", rec.Total.Requests, rec.Errors)
-	}
-	files, contents, labels := rc.values("file"), rc.values("content"), rc.values("label")
-	for i := range files {
-		want := [][3]string{{"a.png", "content of a", "cat-1"}, {"b.png", "content of b", "dog-2"}}[i%2]
-		if got := [3]string{files[i], contents[i], labels[i]}; got != want {
-			t.Fatalf("upload %d = %q, want %q", i, got, want)
+	engines(t, func(t *testing.T) {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, "img"), 0o755)
+		for _, n := range []string{"a", "b"} {
+			os.WriteFile(filepath.Join(dir, "img", n+".png"), []byte("content of "+n), 0o644)
 		}
-	}
+		file := filepath.Join(dir, "rows.jsonl")
+		os.WriteFile(file, []byte(`{"image": "img/a.png", "label": "cat", "n": 1}`+"\n\n"+`{"image": "img/b.png", "label": "dog", "n": 2}`+"\n"), 0o644)
+		var rc received
+		srv := rc.server(t)
+		rec := mustRun(t, Config{
+			Target: srv.URL,
+			Scenario: matrix.Scenario{
+				Requests: []matrix.Request{{Name: "predict", Method: http.MethodPost, Path: "/predict", Weight: 1,
+					Form: []matrix.FormField{{Name: "image", File: "{{image}}"}, {Name: "label", Value: "{{label}}-{{n}}"}}}},
+				Data: &matrix.Data{File: file, Mode: matrix.DataSequential},
+			},
+			Cell: closedCell(1, 300*time.Millisecond),
+		})
+		if rec.Total.Requests < 4 || rec.Total.Failures != 0 {
+			t.Fatalf("%d requests, failures %+v", rec.Total.Requests, rec.Errors)
+		}
+		files, contents, labels := rc.values("file"), rc.values("content"), rc.values("label")
+		for i := range files {
+			want := [][3]string{{"a.png", "content of a", "cat-1"}, {"b.png", "content of b", "dog-2"}}[i%2]
+			if got := [3]string{files[i], contents[i], labels[i]}; got != want {
+				t.Fatalf("upload %d = %q, want %q", i, got, want)
+			}
+		}
+	})
 }
 
 // TestDataErrors: what cannot be sent is refused before any request.

@@ -53,3 +53,23 @@ func endpointByName(t *testing.T, rec *results.Load, name string) results.Endpoi
 	t.Fatalf("no endpoint %q in record", name)
 	return results.Endpoint{}
 }
+
+// engines runs f once for each way closed-loop users run: event loops
+// (where the system has them) and goroutines, which must behave alike.
+func engines(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, goroutines := range []bool{false, true} {
+		if !goroutines && !evLoopsSupported {
+			continue
+		}
+		name := "event loops"
+		if goroutines {
+			name = "goroutines"
+		}
+		t.Run(name, func(t *testing.T) {
+			goroutineUsers = goroutines
+			t.Cleanup(func() { goroutineUsers = false })
+			f(t)
+		})
+	}
+}

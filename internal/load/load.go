@@ -1,7 +1,11 @@
 // Package load is the load engine: Locust-compatible closed-loop virtual
-// users, an open-loop arrival-rate mode, HTTP/1.1 written and parsed by
-// fasthttp over a connection pool of its own (transport.go), HdrHistogram
-// recording per endpoint and per second, and the cell's generator check. It
+// users, an open-loop arrival-rate mode, HdrHistogram recording per
+// endpoint and per second, and the cell's generator check. On Linux,
+// closed-loop users of a plain-HTTP target are driven by epoll event loops
+// with a response parser of their own (evloop_linux.go, http1.go), which
+// spend about half the CPU per request of a goroutine per user; elsewhere,
+// and for HTTPS and the open loop, HTTP/1.1 is written and parsed by
+// fasthttp over a connection pool of its own (transport.go). It
 // also writes what it recorded in the formats other tools read (Locust CSV,
 // HdrHistogram interval logs, a Locust-like table) to the writers it is given.
 //
@@ -148,37 +152,53 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 		nWorkers = cell.MaxInFlight
 	}
 	size := ringSize(nWorkers)
-	// Closed loop: every user has its own client and connection, as a
-	// Locust user has its own session. Open loop: the slots share one
-	// client, so warm connections are reused whichever slot sends.
+	// Closed loop: every user has its own connection, as a Locust user
+	// has its own session; on Linux, users of a plain-HTTP target are
+	// driven by event loops (evloop_linux.go), others are goroutines with
+	// a client each. Open loop: the slots share one client, so warm
+	// connections are reused whichever slot sends.
+	evented := !open && !t.isTLS && evLoopsSupported && !goroutineUsers
 	var tr tracker
 	var shared *fasthttp.HostClient
 	if open {
 		shared = newClient(runCtx, t, nWorkers, &tr)
 	}
-	ws := make([]*worker, nWorkers)
-	rings := make([]*ring, nWorkers)
-	for i := range ws {
+	var ws []*worker
+	var rings []*ring
+	for i := range nWorkers {
+		if evented {
+			break
+		}
 		hc := shared
 		if hc == nil {
 			hc = newClient(runCtx, t, 1, &tr)
 		}
-		ws[i] = &worker{id: i, ring: newRing(size), conn: newConn(hc, eps), timer: time.NewTimer(time.Hour)}
-		ws[i].timer.Stop()
-		rings[i] = ws[i].ring
+		w := &worker{id: i, ring: newRing(size), conn: newConn(hc, eps), timer: time.NewTimer(time.Hour)}
+		w.timer.Stop()
+		ws, rings = append(ws, w), append(rings, w.ring)
 	}
 	l := &loop{
 		eps: eps, pick: newPicker(weights), wait: cfg.Scenario.Wait, cell: cell,
 		workers: ws, stopped: &stopped, stopCh: make(chan struct{}),
+	}
+	var evs *evGroup
+	if evented {
+		if evs, err = newEvGroup(runCtx, l, t, nWorkers); err != nil {
+			return nil, false, fmt.Errorf("cell %s: %w", cell.ID, err)
+		}
+		rings = evs.rings()
 	}
 
 	// Start every goroutine first, then the clock: the workers wait for
 	// begin, so creating a thousand of them does not make the first sends late.
 	var wg sync.WaitGroup
 	begin := make(chan struct{})
-	if open {
+	switch {
+	case open:
 		l.runOpen(&wg, begin)
-	} else {
+	case evs != nil:
+		evs.run(&wg, begin)
+	default:
 		l.runClosed(&wg, begin)
 	}
 	start := time.Now()
@@ -205,6 +225,9 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	// return at once, cancel dials in progress.
 	stopped.Store(true)
 	close(l.stopCh)
+	if evs != nil {
+		evs.wake()
+	}
 	for _, w := range ws {
 		w.timer.Reset(0) // wakes a worker waiting in sleep
 		w.wake()         // or an open-loop slot waiting for a send
@@ -223,6 +246,10 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	}
 	return rec, aborted, nil
 }
+
+// goroutineUsers makes closed-loop users goroutines even where event loops
+// run them; tests set it to hold both to the same behaviour.
+var goroutineUsers bool
 
 // worker is one virtual user (closed loop) or in-flight slot (open loop).
 type worker struct {

@@ -24,27 +24,29 @@ import (
 )
 
 func TestWeightsSplitByRatio(t *testing.T) {
-	srv, _ := echoServer(t)
-	a, b := get("a", "/"), get("b", "/?b")
-	b.Weight = 3
-	rec := mustRun(t, Config{
-		Target:   srv.URL,
-		Scenario: matrix.Scenario{Requests: []matrix.Request{a, b}},
-		Cell:     closedCell(4, 1500*time.Millisecond),
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		a, b := get("a", "/"), get("b", "/?b")
+		b.Weight = 3
+		rec := mustRun(t, Config{
+			Target:   srv.URL,
+			Scenario: matrix.Scenario{Requests: []matrix.Request{a, b}},
+			Cell:     closedCell(4, 1500*time.Millisecond),
+		})
+		na, nb := endpointByName(t, rec, "a").Total.Requests, endpointByName(t, rec, "b").Total.Requests
+		n := na + nb
+		if n < 1000 {
+			t.Fatalf("only %d requests: too few to test the split", n)
+		}
+		share := float64(nb) / float64(n)
+		sigma := math.Sqrt(0.75 * 0.25 / float64(n))
+		if math.Abs(share-0.75) > 5*sigma {
+			t.Errorf("b got %.4f of %d requests, want 0.75 ± %.4f (5σ)", share, n, 5*sigma)
+		}
+		if rec.Total.Requests != n {
+			t.Errorf("total %d ≠ sum of endpoints %d", rec.Total.Requests, n)
+		}
 	})
-	na, nb := endpointByName(t, rec, "a").Total.Requests, endpointByName(t, rec, "b").Total.Requests
-	n := na + nb
-	if n < 1000 {
-		t.Fatalf("only %d requests: too few to test the split", n)
-	}
-	share := float64(nb) / float64(n)
-	sigma := math.Sqrt(0.75 * 0.25 / float64(n))
-	if math.Abs(share-0.75) > 5*sigma {
-		t.Errorf("b got %.4f of %d requests, want 0.75 ± %.4f (5σ)", share, n, 5*sigma)
-	}
-	if rec.Total.Requests != n {
-		t.Errorf("total %d ≠ sum of endpoints %d", rec.Total.Requests, n)
-	}
 }
 
 // connLog records when the server saw each new connection and each request.
@@ -77,134 +79,140 @@ func (l *connLog) server(t *testing.T, h http.Handler) *httptest.Server {
 }
 
 func TestSpawnRateStartsUsersInTurn(t *testing.T) {
-	var log connLog
-	srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	cell := closedCell(5, 1200*time.Millisecond)
-	cell.SpawnRate = 10 // a user every 100 ms
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{
-		Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 20 * time.Millisecond, Max: 20 * time.Millisecond},
-	}, Cell: cell})
+	engines(t, func(t *testing.T) {
+		var log connLog
+		srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		cell := closedCell(5, 1200*time.Millisecond)
+		cell.SpawnRate = 10 // a user every 100 ms
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{
+			Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 20 * time.Millisecond, Max: 20 * time.Millisecond},
+		}, Cell: cell})
 
-	log.mu.Lock()
-	conns := append([]time.Duration(nil), log.conns...)
-	log.mu.Unlock()
-	if len(conns) != 5 {
-		t.Fatalf("server saw %d connections, want 5 (one per user)", len(conns))
-	}
-	sort.Slice(conns, func(i, j int) bool { return conns[i] < conns[j] })
-	for i := 1; i < len(conns); i++ {
-		if gap := conns[i] - conns[i-1]; gap < 40*time.Millisecond || gap > 300*time.Millisecond {
-			t.Errorf("user %d started %v after user %d, want about 100ms (spawn rate 10/s)", i+1, gap, i)
+		log.mu.Lock()
+		conns := append([]time.Duration(nil), log.conns...)
+		log.mu.Unlock()
+		if len(conns) != 5 {
+			t.Fatalf("server saw %d connections, want 5 (one per user)", len(conns))
 		}
-	}
-	if want := 400 * time.Millisecond; rec.SteadyStart != want {
-		t.Errorf("steady start = %v, want %v (ramp (5-1)/10 s, no warm-up)", rec.SteadyStart, want)
-	}
-	if len(rec.Series) == 0 || rec.Series[0].Users != 5 {
-		t.Errorf("series[0].users = %v, want 5 after the first second", rec.Series)
-	}
+		sort.Slice(conns, func(i, j int) bool { return conns[i] < conns[j] })
+		for i := 1; i < len(conns); i++ {
+			if gap := conns[i] - conns[i-1]; gap < 40*time.Millisecond || gap > 300*time.Millisecond {
+				t.Errorf("user %d started %v after user %d, want about 100ms (spawn rate 10/s)", i+1, gap, i)
+			}
+		}
+		if want := 400 * time.Millisecond; rec.SteadyStart != want {
+			t.Errorf("steady start = %v, want %v (ramp (5-1)/10 s, no warm-up)", rec.SteadyStart, want)
+		}
+		if len(rec.Series) == 0 || rec.Series[0].Users != 5 {
+			t.Errorf("series[0].users = %v, want 5 after the first second", rec.Series)
+		}
+	})
 }
 
 func TestWaitTimesSpaceRequests(t *testing.T) {
-	cases := []struct {
-		name     string
-		wait     matrix.Wait
-		min, max time.Duration // bounds of each gap between requests
-		mean     time.Duration
-	}{
-		// The upper bounds leave room for a busy machine's scheduling delays.
-		{"constant 50ms", matrix.Wait{Min: 50 * time.Millisecond, Max: 50 * time.Millisecond}, 50 * time.Millisecond, 200 * time.Millisecond, 50 * time.Millisecond},
-		{"uniform 20ms..60ms", matrix.Wait{Min: 20 * time.Millisecond, Max: 60 * time.Millisecond}, 20 * time.Millisecond, 210 * time.Millisecond, 40 * time.Millisecond},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var log connLog
-			srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-			rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{
-				Requests: []matrix.Request{get("root", "/")}, Wait: c.wait,
-			}, Cell: closedCell(1, 1500*time.Millisecond)})
-			log.mu.Lock()
-			reqs := append([]time.Duration(nil), log.requests...)
-			log.mu.Unlock()
-			if len(reqs) < 10 {
-				t.Fatalf("only %d requests in 1.5 s", len(reqs))
-			}
-			var sum time.Duration
-			for i := 1; i < len(reqs); i++ {
-				gap := reqs[i] - reqs[i-1]
-				sum += gap
-				if gap < c.min || gap > c.max {
-					t.Errorf("gap %d = %v, want within [%v, %v]", i, gap, c.min, c.max)
+	engines(t, func(t *testing.T) {
+		cases := []struct {
+			name     string
+			wait     matrix.Wait
+			min, max time.Duration // bounds of each gap between requests
+			mean     time.Duration
+		}{
+			// The upper bounds leave room for a busy machine's scheduling delays.
+			{"constant 50ms", matrix.Wait{Min: 50 * time.Millisecond, Max: 50 * time.Millisecond}, 50 * time.Millisecond, 200 * time.Millisecond, 50 * time.Millisecond},
+			{"uniform 20ms..60ms", matrix.Wait{Min: 20 * time.Millisecond, Max: 60 * time.Millisecond}, 20 * time.Millisecond, 210 * time.Millisecond, 40 * time.Millisecond},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				var log connLog
+				srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+				rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{
+					Requests: []matrix.Request{get("root", "/")}, Wait: c.wait,
+				}, Cell: closedCell(1, 1500*time.Millisecond)})
+				log.mu.Lock()
+				reqs := append([]time.Duration(nil), log.requests...)
+				log.mu.Unlock()
+				if len(reqs) < 10 {
+					t.Fatalf("only %d requests in 1.5 s", len(reqs))
 				}
-			}
-			// The mean of ~30 uniform draws varies by a few ms; a constant
-			// wait cannot be undercut.
-			slack := (c.wait.Max - c.wait.Min) / 4
-			if mean := sum / time.Duration(len(reqs)-1); mean < c.mean-slack || mean > c.mean+c.mean/2+5*time.Millisecond {
-				t.Errorf("mean gap = %v, want about %v", mean, c.mean)
-			}
-			if mw := rec.Check.MeanWait; mw < c.mean-slack || mw > c.mean+slack {
-				t.Errorf("check mean wait = %v, want about %v", mw, c.mean)
-			}
-		})
-	}
+				var sum time.Duration
+				for i := 1; i < len(reqs); i++ {
+					gap := reqs[i] - reqs[i-1]
+					sum += gap
+					if gap < c.min || gap > c.max {
+						t.Errorf("gap %d = %v, want within [%v, %v]", i, gap, c.min, c.max)
+					}
+				}
+				// The mean of ~30 uniform draws varies by a few ms; a constant
+				// wait cannot be undercut.
+				slack := (c.wait.Max - c.wait.Min) / 4
+				if mean := sum / time.Duration(len(reqs)-1); mean < c.mean-slack || mean > c.mean+c.mean/2+5*time.Millisecond {
+					t.Errorf("mean gap = %v, want about %v", mean, c.mean)
+				}
+				if mw := rec.Check.MeanWait; mw < c.mean-slack || mw > c.mean+slack {
+					t.Errorf("check mean wait = %v, want about %v", mw, c.mean)
+				}
+			})
+		}
+	})
 }
 
 func TestFailureClasses(t *testing.T) {
-	srv, _ := echoServer(t)
-	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, _, err := w.(http.Hijacker).Hijack()
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0) // close with RST
+			c.Close()
+		}))
+		t.Cleanup(reset.Close)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return
+			t.Fatal(err)
 		}
-		c.(*net.TCPConn).SetLinger(0) // close with RST
-		c.Close()
-	}))
-	t.Cleanup(reset.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedURL := "http://" + ln.Addr().String()
-	ln.Close()
+		refusedURL := "http://" + ln.Addr().String()
+		ln.Close()
 
-	cases := []struct {
-		name    string
-		target  string
-		req     matrix.Request
-		class   results.Class
-		message string
-	}{
-		{"timeout", srv.URL, matrix.Request{Name: "slow", Path: "/delay?ms=500", Timeout: 50 * time.Millisecond}, results.ClassTimeout, "timeout after 50ms"},
-		{"refused", refusedURL, get("any", "/"), results.ClassRefused, "connection refused"},
-		{"reset", reset.URL, get("any", "/"), results.ClassReset, ""},
-		{"status", srv.URL, get("err", "/status?code=503"), results.ClassStatus, "HTTP 503"},
-		{"status not expected", srv.URL, matrix.Request{Name: "root", Path: "/", Expect: matrix.Expect{Status: []int{201}}}, results.ClassStatus, "HTTP 200"},
-		{"expectation", srv.URL, matrix.Request{Name: "root", Path: "/", Expect: matrix.Expect{BodyContains: "nope"}}, results.ClassExpect, `body does not contain "nope"`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			rec := mustRun(t, Config{Target: c.target, Scenario: matrix.Scenario{
-				Requests: []matrix.Request{c.req}, Wait: matrix.Wait{Min: 10 * time.Millisecond, Max: 10 * time.Millisecond},
-			}, Cell: closedCell(1, 400*time.Millisecond)})
-			st := rec.Total
-			if st.Requests == 0 {
-				t.Fatal("no request recorded")
-			}
-			if st.Failures != st.Requests || st.FailuresByClass[c.class] != st.Requests {
-				t.Errorf("failures = %d by class %v of %d requests, want all %s", st.Failures, st.FailuresByClass, st.Requests, c.class)
-			}
-			if len(rec.Errors) == 0 || rec.Errors[0].Class != c.class {
-				t.Fatalf("errors = %+v, want a %s group", rec.Errors, c.class)
-			}
-			if c.message != "" && rec.Errors[0].Message != c.message {
-				t.Errorf("message = %q, want %q", rec.Errors[0].Message, c.message)
-			}
-			if rec.Errors[0].Count != st.Failures {
-				t.Errorf("error group counts %d, want %d", rec.Errors[0].Count, st.Failures)
-			}
-		})
-	}
+		cases := []struct {
+			name    string
+			target  string
+			req     matrix.Request
+			class   results.Class
+			message string
+		}{
+			{"timeout", srv.URL, matrix.Request{Name: "slow", Path: "/delay?ms=500", Timeout: 50 * time.Millisecond}, results.ClassTimeout, "timeout after 50ms"},
+			{"refused", refusedURL, get("any", "/"), results.ClassRefused, "connection refused"},
+			{"reset", reset.URL, get("any", "/"), results.ClassReset, ""},
+			{"status", srv.URL, get("err", "/status?code=503"), results.ClassStatus, "HTTP 503"},
+			{"status not expected", srv.URL, matrix.Request{Name: "root", Path: "/", Expect: matrix.Expect{Status: []int{201}}}, results.ClassStatus, "HTTP 200"},
+			{"expectation", srv.URL, matrix.Request{Name: "root", Path: "/", Expect: matrix.Expect{BodyContains: "nope"}}, results.ClassExpect, `body does not contain "nope"`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				rec := mustRun(t, Config{Target: c.target, Scenario: matrix.Scenario{
+					Requests: []matrix.Request{c.req}, Wait: matrix.Wait{Min: 10 * time.Millisecond, Max: 10 * time.Millisecond},
+				}, Cell: closedCell(1, 400*time.Millisecond)})
+				st := rec.Total
+				if st.Requests == 0 {
+					t.Fatal("no request recorded")
+				}
+				if st.Failures != st.Requests || st.FailuresByClass[c.class] != st.Requests {
+					t.Errorf("failures = %d by class %v of %d requests, want all %s", st.Failures, st.FailuresByClass, st.Requests, c.class)
+				}
+				if len(rec.Errors) == 0 || rec.Errors[0].Class != c.class {
+					t.Fatalf("errors = %+v, want a %s group", rec.Errors, c.class)
+				}
+				if c.message != "" && rec.Errors[0].Message != c.message {
+					t.Errorf("message = %q, want %q", rec.Errors[0].Message, c.message)
+				}
+				if rec.Errors[0].Count != st.Failures {
+					t.Errorf("error group counts %d, want %d", rec.Errors[0].Count, st.Failures)
+				}
+			})
+		}
+	})
 }
 
 // TestOpenLoopShowsStall is the coordinated-omission case: the target stalls
@@ -316,28 +324,30 @@ func TestRecordIsConsistent(t *testing.T) {
 }
 
 func TestAbortStopsAtOnce(t *testing.T) {
-	srv, _ := echoServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(600*time.Millisecond, cancel)
-	start := time.Now()
-	rec, aborted, err := Run(ctx, Config{Target: srv.URL, Scenario: matrix.Scenario{
-		// Mostly fast requests, so some are recorded before every user is
-		// stuck in a slow one that the stop must cut short.
-		Requests: []matrix.Request{{Name: "fast", Path: "/", Weight: 50}, get("stuck", "/delay?ms=20000")},
-	}, Cell: closedCell(4, time.Minute)})
-	took := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !aborted {
-		t.Error("aborted = false after the context was cancelled")
-	}
-	if took > 1600*time.Millisecond {
-		t.Errorf("Run returned %v after start, want within a second of the cancel at 600ms", took)
-	}
-	if rec.Elapsed > time.Second || rec.Total.Requests == 0 {
-		t.Errorf("partial record: elapsed %v, %d requests; want < 1s and some requests", rec.Elapsed, rec.Total.Requests)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(600*time.Millisecond, cancel)
+		start := time.Now()
+		rec, aborted, err := Run(ctx, Config{Target: srv.URL, Scenario: matrix.Scenario{
+			// Mostly fast requests, so some are recorded before every user is
+			// stuck in a slow one that the stop must cut short.
+			Requests: []matrix.Request{{Name: "fast", Path: "/", Weight: 50}, get("stuck", "/delay?ms=20000")},
+		}, Cell: closedCell(4, time.Minute)})
+		took := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !aborted {
+			t.Error("aborted = false after the context was cancelled")
+		}
+		if took > 1600*time.Millisecond {
+			t.Errorf("Run returned %v after start, want within a second of the cancel at 600ms", took)
+		}
+		if rec.Elapsed > time.Second || rec.Total.Requests == 0 {
+			t.Errorf("partial record: elapsed %v, %d requests; want < 1s and some requests", rec.Elapsed, rec.Total.Requests)
+		}
+	})
 }
 
 func TestRunRejectsBadInput(t *testing.T) {
@@ -367,66 +377,70 @@ func TestRunRejectsBadInput(t *testing.T) {
 }
 
 func TestMultipartUploadAndJSON(t *testing.T) {
-	dir := t.TempDir()
-	img := filepath.Join(dir, "dog.jpeg")
-	content := []byte("\xff\xd8\xff\xe0 not really a jpeg")
-	if err := os.WriteFile(img, content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	note := func(format string, args ...any) {
-		mu.Lock()
-		problems = append(problems, fmt.Sprintf(format, args...))
-		mu.Unlock()
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/predict":
-			mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != "multipart/form-data" {
-				note("predict: content type %q", r.Header.Get("Content-Type"))
-				return
-			}
-			mr := multipart.NewReader(r.Body, params["boundary"])
-			p, err := mr.NextPart()
-			if err != nil || p.FormName() != "file" || p.FileName() != "dog.jpeg" {
-				note("predict: part %v %v", p, err)
-				return
-			}
-			got, _ := io.ReadAll(p)
-			if string(got) != string(content) {
-				note("predict: file content %q", got)
-			}
-			io.WriteString(w, `{"success": true}`)
-		case "/json":
-			b, _ := io.ReadAll(r.Body)
-			if r.Header.Get("Content-Type") != "application/json" || string(b) != `{"a":1}` || r.Header.Get("X-Key") != "k" {
-				note("json: %q %q %q", r.Header.Get("Content-Type"), b, r.Header.Get("X-Key"))
-			}
+	engines(t, func(t *testing.T) {
+		dir := t.TempDir()
+		img := filepath.Join(dir, "dog.jpeg")
+		content := []byte("\xff\xd8\xff\xe0 not really a jpeg")
+		if err := os.WriteFile(img, content, 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}))
-	defer srv.Close()
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
-		{Name: "predict", Method: "POST", Path: "/predict", Weight: 3, Form: []matrix.FormField{{Name: "file", File: img}},
-			Expect: matrix.Expect{Status: []int{200}, BodyContains: `"success": true`}},
-		{Name: "json", Method: "POST", Path: "/json", JSON: `{"a":1}`, Headers: map[string]string{"X-Key": "k"}},
-	}}, Cell: closedCell(2, 500*time.Millisecond)})
-	if rec.Total.Requests == 0 || rec.Total.Failures != 0 {
-		t.Errorf("%d requests, %d failures (%+v), want some and none failed", rec.Total.Requests, rec.Total.Failures, rec.Errors)
-	}
-	if len(problems) > 0 {
-		t.Errorf("server saw bad requests: %v", problems[0])
-	}
+		var mu sync.Mutex
+		var problems []string
+		note := func(format string, args ...any) {
+			mu.Lock()
+			problems = append(problems, fmt.Sprintf(format, args...))
+			mu.Unlock()
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/predict":
+				mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+				if err != nil || mt != "multipart/form-data" {
+					note("predict: content type %q", r.Header.Get("Content-Type"))
+					return
+				}
+				mr := multipart.NewReader(r.Body, params["boundary"])
+				p, err := mr.NextPart()
+				if err != nil || p.FormName() != "file" || p.FileName() != "dog.jpeg" {
+					note("predict: part %v %v", p, err)
+					return
+				}
+				got, _ := io.ReadAll(p)
+				if string(got) != string(content) {
+					note("predict: file content %q", got)
+				}
+				io.WriteString(w, `{"success": true}`)
+			case "/json":
+				b, _ := io.ReadAll(r.Body)
+				if r.Header.Get("Content-Type") != "application/json" || string(b) != `{"a":1}` || r.Header.Get("X-Key") != "k" {
+					note("json: %q %q %q", r.Header.Get("Content-Type"), b, r.Header.Get("X-Key"))
+				}
+			}
+		}))
+		defer srv.Close()
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
+			{Name: "predict", Method: "POST", Path: "/predict", Weight: 3, Form: []matrix.FormField{{Name: "file", File: img}},
+				Expect: matrix.Expect{Status: []int{200}, BodyContains: `"success": true`}},
+			{Name: "json", Method: "POST", Path: "/json", JSON: `{"a":1}`, Headers: map[string]string{"X-Key": "k"}},
+		}}, Cell: closedCell(2, 500*time.Millisecond)})
+		if rec.Total.Requests == 0 || rec.Total.Failures != 0 {
+			t.Errorf("%d requests, %d failures (%+v), want some and none failed", rec.Total.Requests, rec.Total.Failures, rec.Errors)
+		}
+		if len(problems) > 0 {
+			t.Errorf("server saw bad requests: %v", problems[0])
+		}
+	})
 }
 
 func TestBodiesAreReadAndCounted(t *testing.T) {
-	srv, _ := echoServer(t)
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("big", "/bytes?n=2000000")}},
-		Cell: closedCell(2, 500*time.Millisecond)})
-	if rec.Total.Requests == 0 || rec.Total.Bytes != rec.Total.Requests*2_000_000 {
-		t.Errorf("%d requests counted %d bytes, want 2000000 each", rec.Total.Requests, rec.Total.Bytes)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("big", "/bytes?n=2000000")}},
+			Cell: closedCell(2, 500*time.Millisecond)})
+		if rec.Total.Requests == 0 || rec.Total.Bytes != rec.Total.Requests*2_000_000 {
+			t.Errorf("%d requests counted %d bytes, want 2000000 each", rec.Total.Requests, rec.Total.Bytes)
+		}
+	})
 }
 
 func TestProgressOncePerSecond(t *testing.T) {
@@ -457,34 +471,36 @@ func readLines(t *testing.T, r io.Reader) []string {
 // TestClosedLoopKeepsUsersInFlight: 64 users with zero wait keep 64 requests
 // at the target at once, each on its own connection.
 func TestClosedLoopKeepsUsersInFlight(t *testing.T) {
-	var mu sync.Mutex
-	inFlight, most := 0, 0
-	var log connLog
-	srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	engines(t, func(t *testing.T) {
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		var log connLog
+		srv := log.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			time.Sleep(30 * time.Millisecond)
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}))
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
+			Cell: closedCell(64, 800*time.Millisecond)})
 		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		mu.Unlock()
-		time.Sleep(30 * time.Millisecond)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
-	}))
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
-		Cell: closedCell(64, 800*time.Millisecond)})
-	mu.Lock()
-	defer mu.Unlock()
-	if most != 64 {
-		t.Errorf("at most %d requests in flight at the target, want 64", most)
-	}
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if len(log.conns) != 64 {
-		t.Errorf("%d connections, want 64 (one per user)", len(log.conns))
-	}
-	if rec.Total.Requests < 64*10 {
-		t.Errorf("%d requests, want ≥ 640 (64 users × 800ms / 30ms)", rec.Total.Requests)
-	}
+		defer mu.Unlock()
+		if most != 64 {
+			t.Errorf("at most %d requests in flight at the target, want 64", most)
+		}
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		if len(log.conns) != 64 {
+			t.Errorf("%d connections, want 64 (one per user)", len(log.conns))
+		}
+		if rec.Total.Requests < 64*10 {
+			t.Errorf("%d requests, want ≥ 640 (64 users × 800ms / 30ms)", rec.Total.Requests)
+		}
+	})
 }
 
 // TestOpenLoopFlagsBusySlots: when every in-flight slot is busy the sends

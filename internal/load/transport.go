@@ -173,11 +173,7 @@ func (pc *pconn) exchange(hc *fasthttp.HostClient, req *fasthttp.Request, resp *
 	if err := pc.arm(timeout, start); err != nil {
 		return err
 	}
-	// Send paths and header names exactly as the scenario writes them.
-	req.URI().DisablePathNormalizing = true
-	if len(req.Header.UserAgent()) == 0 {
-		req.Header.SetUserAgent(hc.Name)
-	}
+	finishRequest(req, hc.Name)
 	err := req.Write(pc.bw)
 	if err == nil {
 		err = pc.bw.Flush()
@@ -186,10 +182,39 @@ func (pc *pconn) exchange(hc *fasthttp.HostClient, req *fasthttp.Request, resp *
 		pc.bw.Reset(pc.c)
 		return err
 	}
+	head := req.Header.IsHead()
+	err = pc.read(resp, head, hc.MaxResponseBodySize)
+	if err != nil && pc.br.Size() < maxHeaderBytes && smallBuffer(err) {
+		// A header block larger than the buffer, which fasthttp peeked
+		// at without consuming: read it again through a larger one, up
+		// to the bound the event loops have too.
+		pc.br = bufio.NewReaderSize(pc.br, maxHeaderBytes)
+		err = pc.read(resp, head, hc.MaxResponseBodySize)
+	}
+	return err
+}
+
+func smallBuffer(err error) bool {
+	var small *fasthttp.ErrSmallBuffer
+	return errors.As(err, &small)
+}
+
+// read parses a response from pc into resp.
+func (pc *pconn) read(resp *fasthttp.Response, head bool, limit int) error {
 	resp.Reset()
-	resp.SkipBody = req.Header.IsHead()
+	resp.SkipBody = head
 	resp.Header.DisableNormalizing()
-	return resp.ReadLimitBody(pc.br, hc.MaxResponseBodySize)
+	return resp.ReadLimitBody(pc.br, limit)
+}
+
+// finishRequest readies req to be written: paths go out exactly as the
+// scenario writes them, and the user agent is name unless the scenario set
+// one.
+func finishRequest(req *fasthttp.Request, name string) {
+	req.URI().DisablePathNormalizing = true
+	if len(req.Header.UserAgent()) == 0 {
+		req.Header.SetUserAgent(name)
+	}
 }
 
 // arm makes sure pc's deadline falls within deadlineSlack after timeout

@@ -67,34 +67,38 @@ func TestArmDeadlineMovesOncePerSlack(t *testing.T) {
 // one connection; the slow one must time out at its own timeout, not at
 // the deadline the fast one left armed.
 func TestShortTimeoutAfterLongOnOneConnection(t *testing.T) {
-	srv, _ := echoServer(t)
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
-		{Name: "fast", Path: "/", Timeout: 10 * time.Second},
-		{Name: "slow", Path: "/delay?ms=2000", Timeout: 50 * time.Millisecond},
-	}}, Cell: closedCell(1, 800*time.Millisecond)})
-	slow := endpointByName(t, rec, "slow").Total
-	if slow.Requests < 2 || slow.FailuresByClass[results.ClassTimeout] != slow.Requests {
-		t.Errorf("slow: %d requests, failures by class %v; want several, all timeouts", slow.Requests, slow.FailuresByClass)
-	}
-	if fast := endpointByName(t, rec, "fast").Total; fast.Requests == 0 || fast.Failures != 0 {
-		t.Errorf("fast: %d requests, %d failures; want some, none failed", fast.Requests, fast.Failures)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
+			{Name: "fast", Path: "/", Timeout: 10 * time.Second},
+			{Name: "slow", Path: "/delay?ms=2000", Timeout: 50 * time.Millisecond},
+		}}, Cell: closedCell(1, 800*time.Millisecond)})
+		slow := endpointByName(t, rec, "slow").Total
+		if slow.Requests < 2 || slow.FailuresByClass[results.ClassTimeout] != slow.Requests {
+			t.Errorf("slow: %d requests, failures by class %v; want several, all timeouts", slow.Requests, slow.FailuresByClass)
+		}
+		if fast := endpointByName(t, rec, "fast").Total; fast.Requests == 0 || fast.Failures != 0 {
+			t.Errorf("fast: %d requests, %d failures; want some, none failed", fast.Requests, fast.Failures)
+		}
+	})
 }
 
 // TestHeadThenGetReadsBody: a response reused after a HEAD request still
 // reads the next GET's body, so its expectation holds.
 func TestHeadThenGetReadsBody(t *testing.T) {
-	srv, _ := echoServer(t)
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
-		{Name: "head", Method: http.MethodHead, Path: "/"},
-		{Name: "get", Path: "/", Expect: matrix.Expect{BodyContains: "ok"}},
-	}}, Cell: closedCell(1, 300*time.Millisecond)})
-	get := endpointByName(t, rec, "get").Total
-	head := endpointByName(t, rec, "head").Total
-	if get.Requests == 0 || head.Requests == 0 || get.Failures != 0 || head.Failures != 0 {
-		t.Errorf("head %d requests %d failures, get %d requests %d failures (%v); want both sent, none failed",
-			head.Requests, head.Failures, get.Requests, get.Failures, rec.Errors)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{
+			{Name: "head", Method: http.MethodHead, Path: "/"},
+			{Name: "get", Path: "/", Expect: matrix.Expect{BodyContains: "ok"}},
+		}}, Cell: closedCell(1, 300*time.Millisecond)})
+		get := endpointByName(t, rec, "get").Total
+		head := endpointByName(t, rec, "head").Total
+		if get.Requests == 0 || head.Requests == 0 || get.Failures != 0 || head.Failures != 0 {
+			t.Errorf("head %d requests %d failures, get %d requests %d failures (%v); want both sent, none failed",
+				head.Requests, head.Failures, get.Requests, get.Failures, rec.Errors)
+		}
+	})
 }
 
 // oneShotServer answers every connection's first request with a keep-alive
@@ -133,61 +137,65 @@ func oneShotServer(t *testing.T) (url string, conns *atomic.Int64) {
 // connection that the server closed before answering is sent again on a
 // new connection, not counted as failed.
 func TestReusedConnectionClosedIsRetried(t *testing.T) {
-	url, conns := oneShotServer(t)
-	rec := mustRun(t, Config{Target: url, Scenario: matrix.Scenario{
-		Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
-	}, Cell: closedCell(1, 300*time.Millisecond)})
-	st := rec.Total
-	if st.Requests < 5 || st.Failures != 0 {
-		t.Errorf("%d requests, %d failures (%v); want several, none failed", st.Requests, st.Failures, rec.Errors)
-	}
-	if n := conns.Load(); n < st.Requests {
-		t.Errorf("%d connections for %d requests: each request needed a new one", n, st.Requests)
-	}
+	engines(t, func(t *testing.T) {
+		url, conns := oneShotServer(t)
+		rec := mustRun(t, Config{Target: url, Scenario: matrix.Scenario{
+			Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
+		}, Cell: closedCell(1, 300*time.Millisecond)})
+		st := rec.Total
+		if st.Requests < 5 || st.Failures != 0 {
+			t.Errorf("%d requests, %d failures (%v); want several, none failed", st.Requests, st.Failures, rec.Errors)
+		}
+		if n := conns.Load(); n < st.Requests {
+			t.Errorf("%d connections for %d requests: each request needed a new one", n, st.Requests)
+		}
+	})
 }
 
 // TestHeaderNamesAsWritten: header names reach the target spelled as the
 // scenario writes them, not in fasthttp's canonical case.
 func TestHeaderNamesAsWritten(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	heads := make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
+	engines(t, func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return
+			t.Fatal(err)
 		}
-		defer c.Close()
-		br := bufio.NewReader(c)
-		var head strings.Builder
-		for {
-			line, err := br.ReadString('\n')
+		t.Cleanup(func() { ln.Close() })
+		heads := make(chan string, 1)
+		go func() {
+			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			head.WriteString(line)
-			if line == "\r\n" {
-				break
+			defer c.Close()
+			br := bufio.NewReader(c)
+			var head strings.Builder
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				head.WriteString(line)
+				if line == "\r\n" {
+					break
+				}
 			}
-		}
-		heads <- head.String()
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
-	}()
-	req := get("root", "/")
-	req.Headers = map[string]string{"x-api-key": "k1", "X-MiXeD": "k2"}
-	mustRun(t, Config{Target: "http://" + ln.Addr().String(), Scenario: matrix.Scenario{Requests: []matrix.Request{req}},
-		Cell: closedCell(1, 200*time.Millisecond)})
-	select {
-	case head := <-heads:
-		for _, want := range []string{"\r\nx-api-key: k1\r\n", "\r\nX-MiXeD: k2\r\n"} {
-			if !strings.Contains(head, want) {
-				t.Errorf("request head lacks %q:\n%s", want, head)
+			heads <- head.String()
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+		}()
+		req := get("root", "/")
+		req.Headers = map[string]string{"x-api-key": "k1", "X-MiXeD": "k2"}
+		mustRun(t, Config{Target: "http://" + ln.Addr().String(), Scenario: matrix.Scenario{Requests: []matrix.Request{req}},
+			Cell: closedCell(1, 200*time.Millisecond)})
+		select {
+		case head := <-heads:
+			for _, want := range []string{"\r\nx-api-key: k1\r\n", "\r\nX-MiXeD: k2\r\n"} {
+				if !strings.Contains(head, want) {
+					t.Errorf("request head lacks %q:\n%s", want, head)
+				}
 			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no request reached the target")
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no request reached the target")
-	}
+	})
 }

@@ -1,0 +1,748 @@
+//go:build linux
+
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The closed loop's event loops: on Linux, users of a plain-HTTP target are
+// driven from epoll by a few goroutines (see evLoops), each owning a share
+// of the users and their connections as wrk's threads do, instead of a
+// goroutine and a net.Conn per user. Per request that is one write and one
+// read system call, and no goroutine parked and woken by the runtime's
+// netpoller; requests are written as bytes prepared once per endpoint and
+// answers parsed by respParser. Half the closed loop's user CPU was the
+// runtime's networking around each read and write and a quarter fasthttp's
+// writing and parsing (bench/README.md). What a user does is unchanged: pick
+// by weight, send, wait for the whole answer, judge it, record it, think,
+// with the same failure classes, timeouts, redirects and data-file rows as
+// the goroutine users (client.go), which HTTPS targets and other systems
+// still use. A connection is dialed by a short goroutine through the
+// standard dialer (name resolution, timeouts and errors as before), and the
+// loop takes over a duplicate of its socket.
+
+// evLoopsSupported reports whether this system has the event loops.
+const evLoopsSupported = true
+
+// evLoops is how many event loops a closed loop of users runs: one per two
+// cores the process may use, as the generator shares its host with the
+// system it measures; at least one, at most one per user.
+func evLoops(users int) int {
+	return max(1, min(users, runtime.GOMAXPROCS(0)/2))
+}
+
+// User states.
+const (
+	stIdle    uint8 = iota // thinking, or not started
+	stDialing              // waiting for its connection
+	stWriting              // the request is partly written
+	stReading              // waiting for the answer
+)
+
+// evGroup is a closed loop's event loops and what they share.
+type evGroup struct {
+	l     *loop
+	loops []*evLoop
+	// wire is each endpoint's request as written, for endpoints filled
+	// from no data row (nil for the others): read-only, shared.
+	wire   [][]byte
+	head   []bool // the endpoint's method is HEAD
+	closes []bool // the endpoint's request asks to close the connection
+	// scheme and host are the target's, as redirects are checked against.
+	scheme, host []byte
+	// scanEvery is how often a loop looks for requests past their
+	// deadline: the slack of the shortest timeout (see deadlineSlack), so
+	// that a request times out no earlier than its timeout and at most
+	// that much later, as on the goroutine users' connections.
+	scanEvery time.Duration
+	dialer    net.Dialer
+	ctx       context.Context // cancelled when the load stops: ends dials
+	addr      string
+}
+
+// newEvGroup prepares the event loops for users: l's endpoints must be
+// compiled and l.cell set. It fails only when the system refuses an epoll
+// instance or a pipe.
+func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, error) {
+	g := &evGroup{l: l, ctx: ctx, addr: t.addr}
+	var req fasthttp.Request
+	for i := range l.eps {
+		e := &l.eps[i]
+		e.build(&req)
+		finishRequest(&req, clientName)
+		if i == 0 {
+			g.scheme = append([]byte(nil), req.URI().Scheme()...)
+			g.host = append([]byte(nil), req.URI().Host()...)
+		}
+		g.head = append(g.head, req.Header.IsHead())
+		g.closes = append(g.closes, req.ConnectionClose())
+		var w []byte
+		if e.rows == nil {
+			w = writeRequest(nil, &req)
+		}
+		g.wire = append(g.wire, w)
+		slack := max(time.Millisecond, deadlineSlack(e.timeout))
+		if i == 0 || slack < g.scanEvery {
+			g.scanEvery = slack
+		}
+	}
+	n := evLoops(users)
+	size := ringSize(n)
+	for range n {
+		lp, err := newEvLoop(g, size)
+		if err != nil {
+			g.closeAll()
+			return nil, err
+		}
+		g.loops = append(g.loops, lp)
+	}
+	for k := range users {
+		lp := g.loops[k%n]
+		lp.users = append(lp.users, &evUser{id: k, idx: int32(len(lp.users)), fd: -1})
+	}
+	return g, nil
+}
+
+// writeRequest appends req as written on the wire to dst.
+func writeRequest(dst []byte, req *fasthttp.Request) []byte {
+	b := bytes.NewBuffer(dst[:0])
+	req.WriteTo(b) // writing to a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// rings are the loops' rings, one per loop, for the collector.
+func (g *evGroup) rings() []*ring {
+	rs := make([]*ring, len(g.loops))
+	for i, lp := range g.loops {
+		rs[i] = lp.ring
+	}
+	return rs
+}
+
+// run starts every loop once begin is closed.
+func (g *evGroup) run(wg *sync.WaitGroup, begin <-chan struct{}) {
+	for _, lp := range g.loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-begin
+			lp.run()
+		}()
+	}
+}
+
+// wake makes every loop look at the stop flag now.
+func (g *evGroup) wake() {
+	for _, lp := range g.loops {
+		lp.wake()
+	}
+}
+
+// closeAll releases what newEvGroup made when the loops never ran.
+func (g *evGroup) closeAll() {
+	for _, lp := range g.loops {
+		lp.release()
+	}
+}
+
+// evUser is one virtual user of an event loop.
+type evUser struct {
+	id      int
+	idx     int32 // in its loop's users; the epoll data is idx+1
+	rng     *rand.Rand
+	state   uint8
+	started bool // its first request was sent
+	// gen counts the user's requests and hops; a timer or a dial
+	// carrying an older one is stale.
+	gen uint32
+	// The connection: fd (-1 for none), whether it carried a request
+	// already, whether epoll also waits for it to be writable.
+	fd      int
+	reused  bool
+	wantOut bool
+	// The request in flight: endpoint, when it was sent (from the start),
+	// when it times out, its redirects followed so far, whether it is a retry, whether it
+	// is a HEAD, whether a byte of its answer came.
+	ep       int
+	sent     time.Duration
+	deadline time.Duration
+	hops     int
+	retried  bool
+	head     bool
+	got      bool
+	// out is what is written (an endpoint's wire bytes or own), off how
+	// much of it went.
+	out []byte
+	off int
+	own []byte
+	// in holds received bytes; in[r:] is not yet parsed.
+	in []byte
+	r  int
+	p  respParser
+	// For endpoints filled from data rows, and redirect hops.
+	req  *fasthttp.Request
+	hop  *fasthttp.Request
+	fill fillState
+}
+
+// evLoop drives its users' connections from one epoll instance.
+type evLoop struct {
+	g     *evGroup
+	epfd  int
+	pipe  [2]int // a byte written to pipe[1] wakes the loop
+	ring  *ring
+	users []*evUser
+	evs   []syscall.EpollEvent
+	// thinks holds users waiting to start a request (spawn, think time);
+	// deadlines are looked for at nextScan.
+	thinks   timerHeap
+	nextScan time.Duration
+	now      time.Duration // the clock when last read, from the start
+
+	mu     sync.Mutex
+	dialed []dialResult // handed over by dial goroutines
+	closed bool         // the loop ended: dials close what they made
+	dials  sync.WaitGroup
+}
+
+type dialResult struct {
+	u   *evUser
+	gen uint32
+	fd  int
+	err error
+}
+
+func newEvLoop(g *evGroup, ringLen int) (*evLoop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	lp := &evLoop{g: g, epfd: epfd, ring: newRing(ringLen), evs: make([]syscall.EpollEvent, 256)}
+	if err := syscall.Pipe2(lp.pipe[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		syscall.Close(epfd)
+		return nil, os.NewSyscallError("pipe2", err)
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: 0}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, lp.pipe[0], &ev); err != nil {
+		lp.release()
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return lp, nil
+}
+
+func (lp *evLoop) wake() {
+	syscall.Write(lp.pipe[1], []byte{1}) // a full pipe already wakes it
+}
+
+// release closes the loop's descriptors and every user's connection.
+func (lp *evLoop) release() {
+	lp.mu.Lock()
+	lp.closed = true
+	lp.mu.Unlock()
+	for _, u := range lp.users {
+		lp.drop(u)
+	}
+	syscall.Close(lp.pipe[0])
+	syscall.Close(lp.pipe[1])
+	syscall.Close(lp.epfd)
+}
+
+// run is the loop: start users as the spawn rate says, then serve epoll
+// events and timers until the load stops.
+func (lp *evLoop) run() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer func() {
+		lp.release()
+		lp.dials.Wait()
+	}()
+	l := lp.g.l
+	lp.tick()
+	for _, u := range lp.users {
+		u.rng = newUserRand(l.start, u.id)
+		due := time.Duration(0)
+		if l.cell.SpawnRate > 0 {
+			due = time.Duration(float64(u.id) / l.cell.SpawnRate * float64(time.Second))
+		}
+		lp.thinks.push(timer{due: due, u: u, gen: u.gen})
+	}
+	for !l.stopped.Load() {
+		lp.timers()
+		n, err := syscall.EpollWait(lp.epfd, lp.evs, lp.waitMillis())
+		if err != nil && err != syscall.EINTR {
+			return // EBADF or EINVAL: the loop cannot go on
+		}
+		lp.tick()
+		for _, ev := range lp.evs[:max(n, 0)] {
+			if l.stopped.Load() {
+				return
+			}
+			if ev.Fd == 0 {
+				lp.takeDials()
+				continue
+			}
+			lp.event(lp.users[ev.Fd-1], ev.Events)
+		}
+	}
+}
+
+// tick reads the clock.
+func (lp *evLoop) tick() { lp.now = time.Since(lp.g.l.start) }
+
+// waitMillis is how long epoll may wait: until the next timer, rounded up,
+// at most a second (the stop wakes it through the pipe).
+func (lp *evLoop) waitMillis() int {
+	next := min(lp.now+time.Second, lp.nextScan)
+	if t, ok := lp.thinks.peek(); ok {
+		next = min(next, t.due)
+	}
+	d := next - lp.now
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// timers fires what is due: users whose think time (or spawn time) ended
+// start their next request, requests past their deadline time out.
+func (lp *evLoop) timers() {
+	l := lp.g.l
+	if lp.now >= lp.nextScan {
+		lp.nextScan = lp.now + lp.g.scanEvery
+		for _, u := range lp.users {
+			if u.state != stIdle && u.deadline <= lp.now {
+				lp.fail(u, os.ErrDeadlineExceeded)
+			}
+		}
+	}
+	for {
+		t, ok := lp.thinks.peek()
+		if !ok || t.due > lp.now || l.stopped.Load() {
+			return
+		}
+		lp.thinks.pop()
+		if t.gen != t.u.gen || t.u.state != stIdle {
+			continue
+		}
+		if !t.u.started {
+			t.u.started = true
+			l.spawned.Add(1)
+		}
+		lp.begin(t.u)
+	}
+}
+
+// event handles epoll's news of u's connection.
+func (lp *evLoop) event(u *evUser, events uint32) {
+	switch u.state {
+	case stWriting:
+		lp.write(u)
+	case stReading:
+		lp.read(u)
+	default:
+		// An idle connection became readable: the server closed it (or
+		// spoke out of turn). Either way it carries no more requests.
+		lp.drop(u)
+	}
+}
+
+// begin starts u's next request.
+func (lp *evLoop) begin(u *evUser) {
+	l := lp.g.l
+	i := l.pick.pick(u.rng)
+	e := &l.eps[i]
+	u.ep, u.sent, u.hops, u.retried = i, lp.now, 0, false
+	if w := lp.g.wire[i]; w != nil {
+		u.out = w
+	} else {
+		if u.req == nil {
+			u.req = new(fasthttp.Request)
+		}
+		e.build(u.req)
+		e.rows.fill(u.req, &u.fill)
+		finishRequest(u.req, clientName)
+		u.own = writeRequest(u.own, u.req)
+		u.out = u.own
+	}
+	lp.send(u, lp.g.head[i])
+}
+
+// send writes u.out on u's connection, dialing one first when it has none,
+// with a new deadline.
+func (lp *evLoop) send(u *evUser, head bool) {
+	e := &lp.g.l.eps[u.ep]
+	u.gen++
+	u.head, u.got = head, false
+	u.off, u.r = 0, 0
+	u.in = u.in[:0]
+	u.p.reset(head, keepBody(e))
+	u.deadline = lp.now + e.timeout
+	if u.fd < 0 {
+		lp.dial(u, e.timeout)
+		return
+	}
+	lp.write(u)
+}
+
+// dial connects u in a goroutine of its own: the standard dialer resolves
+// the name and times out as the goroutine users' dials do.
+func (lp *evLoop) dial(u *evUser, timeout time.Duration) {
+	u.state = stDialing
+	gen := u.gen
+	lp.dials.Add(1)
+	go func() {
+		defer lp.dials.Done()
+		fd, err := lp.g.dialFD(timeout)
+		lp.mu.Lock()
+		if lp.closed {
+			lp.mu.Unlock()
+			if fd >= 0 {
+				syscall.Close(fd)
+			}
+			return
+		}
+		lp.dialed = append(lp.dialed, dialResult{u: u, gen: gen, fd: fd, err: err})
+		lp.mu.Unlock()
+		lp.wake()
+	}()
+}
+
+// dialFD dials the target and returns a duplicate of the connection's
+// socket (non-blocking, close-on-exec), the connection itself closed.
+func (g *evGroup) dialFD(timeout time.Duration) (int, error) {
+	ctx, cancel := context.WithTimeout(g.ctx, timeout)
+	defer cancel()
+	nc, err := g.dialer.DialContext(ctx, "tcp", g.addr)
+	if err != nil {
+		return -1, err
+	}
+	defer nc.Close()
+	rc, err := nc.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd, derr := -1, error(nil)
+	err = rc.Control(func(s uintptr) {
+		r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD_CLOEXEC, 0)
+		if errno != 0 {
+			derr = os.NewSyscallError("fcntl", errno)
+			return
+		}
+		fd = int(r)
+	})
+	return fd, cmpErr(err, derr)
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// takeDials hands finished dials to their users.
+func (lp *evLoop) takeDials() {
+	var b [64]byte
+	for {
+		if n, _ := syscall.Read(lp.pipe[0], b[:]); n < len(b) {
+			break
+		}
+	}
+	lp.mu.Lock()
+	ds := lp.dialed
+	lp.dialed = nil
+	lp.mu.Unlock()
+	for _, d := range ds {
+		u := d.u
+		if d.gen != u.gen || u.state != stDialing {
+			if d.fd >= 0 {
+				syscall.Close(d.fd) // its request timed out meanwhile
+			}
+			continue
+		}
+		if d.err != nil {
+			lp.fail(u, d.err)
+			continue
+		}
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: u.idx + 1}
+		if err := syscall.EpollCtl(lp.epfd, syscall.EPOLL_CTL_ADD, d.fd, &ev); err != nil {
+			syscall.Close(d.fd)
+			lp.fail(u, os.NewSyscallError("epoll_ctl", err))
+			continue
+		}
+		u.fd, u.reused, u.wantOut = d.fd, false, false
+		if cap(u.in) == 0 {
+			u.in = make([]byte, 0, readBufferSize)
+		}
+		lp.write(u)
+	}
+}
+
+// write writes what is left of u.out; the rest waits for the socket to
+// become writable.
+func (lp *evLoop) write(u *evUser) {
+	for u.off < len(u.out) {
+		n, err := syscall.Write(u.fd, u.out[u.off:])
+		switch {
+		case err == syscall.EAGAIN:
+			u.state = stWriting
+			lp.watchOut(u, true)
+			return
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			lp.broken(u, os.NewSyscallError("write", err))
+			return
+		}
+		u.off += n
+	}
+	lp.watchOut(u, false)
+	u.state = stReading
+}
+
+// watchOut makes epoll report u's socket writable too, or no longer.
+func (lp *evLoop) watchOut(u *evUser, on bool) {
+	if u.wantOut == on {
+		return
+	}
+	events := uint32(syscall.EPOLLIN)
+	if on {
+		events |= syscall.EPOLLOUT
+	}
+	ev := syscall.EpollEvent{Events: events, Fd: u.idx + 1}
+	syscall.EpollCtl(lp.epfd, syscall.EPOLL_CTL_MOD, u.fd, &ev)
+	u.wantOut = on
+}
+
+// read takes what arrived on u's connection and parses it.
+func (lp *evLoop) read(u *evUser) {
+	for {
+		if len(u.in) == cap(u.in) {
+			lp.makeRoom(u)
+		}
+		space := cap(u.in) - len(u.in)
+		n, err := syscall.Read(u.fd, u.in[len(u.in):cap(u.in)])
+		switch {
+		case err == syscall.EAGAIN:
+			return
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			lp.broken(u, os.NewSyscallError("read", err))
+			return
+		case n == 0:
+			done, perr := u.p.eof()
+			switch {
+			case done:
+				lp.answered(u)
+			case errors.Is(perr, errNothingRead):
+				lp.broken(u, perr)
+			default:
+				lp.fail(u, perr)
+			}
+			return
+		}
+		if !lp.received(u, n) || n < space {
+			return // answered, or the socket is drained: epoll reports the next bytes
+		}
+	}
+}
+
+// received parses the n bytes just read into u.in; it reports whether the
+// answer is still to come.
+func (lp *evLoop) received(u *evUser, n int) bool {
+	u.in = u.in[:len(u.in)+n]
+	u.got = true
+	used, done, err := u.p.feed(u.in[u.r:])
+	u.r += used
+	switch {
+	case err != nil:
+		lp.fail(u, err)
+		return false
+	case done:
+		lp.answered(u)
+		return false
+	}
+	return true
+}
+
+// makeRoom moves the unparsed bytes to the front of u.in, or grows it
+// when they fill it (a header block being received).
+func (lp *evLoop) makeRoom(u *evUser) {
+	rest := len(u.in) - u.r
+	if rest < cap(u.in)/2 {
+		copy(u.in[:rest], u.in[u.r:])
+		u.in, u.r = u.in[:rest], 0
+		return
+	}
+	b := make([]byte, rest, 2*cap(u.in))
+	copy(b, u.in[u.r:])
+	u.in, u.r = b, 0
+}
+
+// broken handles a connection that failed before or while the request was
+// answered: when it had carried a request before and nothing of this
+// answer came, the server closed it while it was idle, and the request is
+// sent once more on a new connection, as browsers do; otherwise it fails.
+func (lp *evLoop) broken(u *evUser, err error) {
+	if u.reused && !u.retried && !u.got && (errors.Is(err, errNothingRead) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		lp.drop(u)
+		u.retried = true
+		lp.send(u, u.head)
+		return
+	}
+	if errors.Is(err, errNothingRead) {
+		err = fasthttp.ErrConnectionClosed
+	}
+	lp.fail(u, err)
+}
+
+// answered handles a whole answer: a redirect to follow is sent on, any
+// other answer judged and recorded.
+func (lp *evLoop) answered(u *evUser) {
+	g := lp.g
+	e := &g.l.eps[u.ep]
+	if u.p.close || g.closes[u.ep] {
+		lp.drop(u)
+	} else {
+		u.reused = true
+	}
+	if e.redirects > 0 && isRedirect(u.p.status) && len(u.p.location) > 0 {
+		if u.hop == nil {
+			u.hop = new(fasthttp.Request)
+		}
+		if u.hops == 0 {
+			if g.wire[u.ep] != nil {
+				e.build(u.hop)
+				finishRequest(u.hop, clientName)
+			} else {
+				u.req.CopyTo(u.hop)
+			}
+		}
+		ok, err := nextHop(u.hop, u.p.status, u.p.location, u.hops, e, g.scheme, g.host)
+		if err != nil {
+			lp.finish(u, outcome{class: classOther, fail: &failure{message: err.Error(), sample: truncate(err.Error(), maxSample)}})
+			return
+		}
+		if ok {
+			u.hops++
+			u.retried = false
+			u.own = writeRequest(u.own, u.hop)
+			u.out = u.own
+			lp.send(u, u.hop.Header.IsHead())
+			return
+		}
+	}
+	lp.finish(u, judge(e, u.p.status, u.p.body, u.p.bodyLen))
+}
+
+// fail ends u's request with err, closing its connection.
+func (lp *evLoop) fail(u *evUser, err error) {
+	lp.drop(u)
+	if errors.Is(err, errNothingRead) {
+		err = fasthttp.ErrConnectionClosed
+	}
+	e := &lp.g.l.eps[u.ep]
+	cl, msg := classify(err, e.timeout)
+	lp.finish(u, outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}})
+}
+
+// drop closes u's connection, if any.
+func (lp *evLoop) drop(u *evUser) {
+	if u.fd >= 0 {
+		syscall.Close(u.fd) // also removes it from epoll
+		u.fd = -1
+	}
+	u.reused, u.wantOut = false, false
+}
+
+// finish records u's request and starts its think time, or its next
+// request at once when there is none.
+func (lp *evLoop) finish(u *evUser, o outcome) {
+	l := lp.g.l
+	u.state = stIdle
+	u.gen++
+	lp.tick()
+	if l.stopped.Load() {
+		return
+	}
+	think := l.wait.Pick(u.rng)
+	s := sample{
+		end: lp.now, latency: lp.now - u.sent, wait: think,
+		bytes: o.bytes, ep: int32(u.ep), class: o.class, fail: o.fail,
+	}
+	if !lp.ring.push(s, l.stopped) {
+		return
+	}
+	if think > 0 {
+		lp.thinks.push(timer{due: lp.now + think, u: u, gen: u.gen})
+		return
+	}
+	lp.begin(u)
+}
+
+// timer is a user's due time for the generation gen of its requests.
+type timer struct {
+	due time.Duration
+	u   *evUser
+	gen uint32
+}
+
+// timerHeap is a min-heap of timers by due time.
+type timerHeap []timer
+
+func (h *timerHeap) push(t timer) {
+	*h = append(*h, t)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if s[p].due <= s[i].due {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h timerHeap) peek() (timer, bool) {
+	if len(h) == 0 {
+		return timer{}, false
+	}
+	return h[0], true
+}
+
+func (h *timerHeap) pop() {
+	s := *h
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = timer{}
+	s = s[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && s[c+1].due < s[c].due {
+			c++
+		}
+		if s[i].due <= s[c].due {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	*h = s
+}
