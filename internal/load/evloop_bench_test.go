@@ -37,7 +37,7 @@ func BenchmarkEventLoopRequestPath(b *testing.B) {
 				b.Fatal(err)
 			}
 			lp := g.loops[0]
-			defer lp.release()
+			defer g.close()
 			null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 			if err != nil {
 				b.Fatal(err)

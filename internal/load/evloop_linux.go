@@ -6,13 +6,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 )
@@ -40,8 +43,16 @@ const evLoopsSupported = true
 // cores the process may use, as the generator shares its host with the
 // system it measures; at least one, at most one per user.
 func evLoops(users int) int {
-	return max(1, min(users, runtime.GOMAXPROCS(0)/2))
+	n := runtime.GOMAXPROCS(0) / 2
+	if evLoopsOverride > 0 {
+		n = evLoopsOverride
+	}
+	return max(1, min(users, n))
 }
+
+// evLoopsOverride, when positive, is the loop count instead: for tests of
+// several loops on a machine of two cores.
+var evLoopsOverride int
 
 // User states.
 const (
@@ -63,9 +74,10 @@ type evGroup struct {
 	// scheme and host are the target's, as redirects are checked against.
 	scheme, host []byte
 	// scanEvery is how often a loop looks for requests past their
-	// deadline: the slack of the shortest timeout (see deadlineSlack), so
-	// that a request times out no earlier than its timeout and at most
-	// that much later, as on the goroutine users' connections.
+	// deadline: half the slack of the shortest timeout (see
+	// deadlineSlack), so that a request times out no earlier than its
+	// timeout and at most the slack later, as on the goroutine users'
+	// connections.
 	scanEvery time.Duration
 	dialer    net.Dialer
 	ctx       context.Context // cancelled when the load stops: ends dials
@@ -93,17 +105,16 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 			w = writeRequest(nil, &req)
 		}
 		g.wire = append(g.wire, w)
-		slack := max(time.Millisecond, deadlineSlack(e.timeout))
+		slack := max(500*time.Microsecond, deadlineSlack(e.timeout)/2)
 		if i == 0 || slack < g.scanEvery {
 			g.scanEvery = slack
 		}
 	}
 	n := evLoops(users)
-	size := ringSize(n)
 	for range n {
-		lp, err := newEvLoop(g, size)
+		lp, err := newEvLoop(g, loopRingSize)
 		if err != nil {
-			g.closeAll()
+			g.close()
 			return nil, err
 		}
 		g.loops = append(g.loops, lp)
@@ -150,12 +161,30 @@ func (g *evGroup) wake() {
 	}
 }
 
-// closeAll releases what newEvGroup made when the loops never ran.
-func (g *evGroup) closeAll() {
+// close releases what newEvGroup made, once its loops have ended or when
+// they never ran.
+func (g *evGroup) close() {
 	for _, lp := range g.loops {
 		lp.release()
+		syscall.Close(lp.pipe[0])
+		syscall.Close(lp.pipe[1])
+		syscall.Close(lp.epfd)
 	}
 }
+
+// err is the first loop's failure, if a loop could not go on.
+func (g *evGroup) err() error {
+	for _, lp := range g.loops {
+		if lp.err != nil {
+			return lp.err
+		}
+	}
+	return nil
+}
+
+// loopRingSize is a loop's ring: one loop carries many users, and 8192
+// samples hold 20 ms of 400k requests per second.
+const loopRingSize = 8192
 
 // evUser is one virtual user of an event loop.
 type evUser struct {
@@ -215,6 +244,7 @@ type evLoop struct {
 	dialed []dialResult // handed over by dial goroutines
 	closed bool         // the loop ended: dials close what they made
 	dials  sync.WaitGroup
+	err    error // why the loop could not go on
 }
 
 type dialResult struct {
@@ -236,7 +266,9 @@ func newEvLoop(g *evGroup, ringLen int) (*evLoop, error) {
 	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: 0}
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, lp.pipe[0], &ev); err != nil {
-		lp.release()
+		syscall.Close(lp.pipe[0])
+		syscall.Close(lp.pipe[1])
+		syscall.Close(epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
 	return lp, nil
@@ -246,17 +278,22 @@ func (lp *evLoop) wake() {
 	syscall.Write(lp.pipe[1], []byte{1}) // a full pipe already wakes it
 }
 
-// release closes the loop's descriptors and every user's connection.
+// release closes every user's connection and the dials not yet taken,
+// and makes dials still running close theirs. The pipe and the epoll
+// instance stay open until the group's close: Run may still wake the loop.
 func (lp *evLoop) release() {
 	lp.mu.Lock()
 	lp.closed = true
+	for _, d := range lp.dialed {
+		if d.fd >= 0 {
+			syscall.Close(d.fd)
+		}
+	}
+	lp.dialed = nil
 	lp.mu.Unlock()
 	for _, u := range lp.users {
 		lp.drop(u)
 	}
-	syscall.Close(lp.pipe[0])
-	syscall.Close(lp.pipe[1])
-	syscall.Close(lp.epfd)
 }
 
 // run is the loop: start users as the spawn rate says, then serve epoll
@@ -280,12 +317,13 @@ func (lp *evLoop) run() {
 	}
 	for !l.stopped.Load() {
 		lp.timers()
-		n, err := syscall.EpollWait(lp.epfd, lp.evs, lp.waitMillis())
-		if err != nil && err != syscall.EINTR {
-			return // EBADF or EINVAL: the loop cannot go on
+		n, err := lp.wait(lp.waitFor())
+		if err != nil {
+			lp.err = fmt.Errorf("event loop: %w", err)
+			return
 		}
 		lp.tick()
-		for _, ev := range lp.evs[:max(n, 0)] {
+		for _, ev := range lp.evs[:n] {
 			if l.stopped.Load() {
 				return
 			}
@@ -301,24 +339,50 @@ func (lp *evLoop) run() {
 // tick reads the clock.
 func (lp *evLoop) tick() { lp.now = time.Since(lp.g.l.start) }
 
-// waitMillis is how long epoll may wait: until the next timer, rounded up,
-// at most a second (the stop wakes it through the pipe).
-func (lp *evLoop) waitMillis() int {
+// waitFor is how long epoll may wait: until the next timer or deadline
+// scan, at most a second (the stop wakes it through the pipe).
+func (lp *evLoop) waitFor() time.Duration {
 	next := min(lp.now+time.Second, lp.nextScan)
 	if t, ok := lp.thinks.peek(); ok {
 		next = min(next, t.due)
 	}
-	d := next - lp.now
-	if d <= 0 {
-		return 0
+	return max(0, next-lp.now)
+}
+
+// sysEpollPwait2 is epoll_pwait2's number on every Linux architecture.
+const sysEpollPwait2 = 441
+
+// noPwait2 is set once epoll_pwait2 turned out missing (Linux < 5.11).
+var noPwait2 atomic.Bool
+
+// wait waits at most d for events, to the microsecond with epoll_pwait2
+// (think times of a few milliseconds stay what was drawn), else to the
+// millisecond, rounded up.
+func (lp *evLoop) wait(d time.Duration) (int, error) {
+	if !noPwait2.Load() {
+		ts := syscall.NsecToTimespec(int64(d))
+		n, _, errno := syscall.Syscall6(sysEpollPwait2, uintptr(lp.epfd), uintptr(unsafe.Pointer(&lp.evs[0])),
+			uintptr(len(lp.evs)), uintptr(unsafe.Pointer(&ts)), 0, 0)
+		if errno != syscall.ENOSYS {
+			if errno != 0 && errno != syscall.EINTR {
+				return 0, os.NewSyscallError("epoll_pwait2", errno)
+			}
+			return max(int(n), 0), nil
+		}
+		noPwait2.Store(true)
 	}
-	return int((d + time.Millisecond - 1) / time.Millisecond)
+	n, err := syscall.EpollWait(lp.epfd, lp.evs, int((d+time.Millisecond-1)/time.Millisecond))
+	if err != nil && err != syscall.EINTR {
+		return 0, os.NewSyscallError("epoll_wait", err)
+	}
+	return max(n, 0), nil
 }
 
 // timers fires what is due: users whose think time (or spawn time) ended
 // start their next request, requests past their deadline time out.
 func (lp *evLoop) timers() {
 	l := lp.g.l
+	lp.tick()
 	if lp.now >= lp.nextScan {
 		lp.nextScan = lp.now + lp.g.scanEvery
 		for _, u := range lp.users {
@@ -376,19 +440,24 @@ func (lp *evLoop) begin(u *evUser) {
 		u.own = writeRequest(u.own, u.req)
 		u.out = u.own
 	}
-	lp.send(u, lp.g.head[i])
+	lp.send(u, lp.g.head[i], true)
 }
 
-// send writes u.out on u's connection, dialing one first when it has none,
-// with a new deadline.
-func (lp *evLoop) send(u *evUser, head bool) {
+// send writes u.out on u's connection, dialing one first when it has none;
+// fresh: with a new deadline (a retry keeps its request's).
+func (lp *evLoop) send(u *evUser, head, fresh bool) {
 	e := &lp.g.l.eps[u.ep]
 	u.gen++
 	u.head, u.got = head, false
 	u.off, u.r = 0, 0
+	if cap(u.in) > maxHeaderBytes/4 {
+		u.in = make([]byte, 0, readBufferSize) // grown for a large header block once
+	}
 	u.in = u.in[:0]
 	u.p.reset(head, keepBody(e))
-	u.deadline = lp.now + e.timeout
+	if fresh {
+		u.deadline = lp.now + e.timeout
+	}
 	if u.fd < 0 {
 		lp.dial(u, e.timeout)
 		return
@@ -414,8 +483,8 @@ func (lp *evLoop) dial(u *evUser, timeout time.Duration) {
 			return
 		}
 		lp.dialed = append(lp.dialed, dialResult{u: u, gen: gen, fd: fd, err: err})
+		lp.wake() // under mu: the loop has not released, so its pipe is open
 		lp.mu.Unlock()
-		lp.wake()
 	}()
 }
 
@@ -512,14 +581,17 @@ func (lp *evLoop) write(u *evUser) {
 	u.state = stReading
 }
 
-// watchOut makes epoll report u's socket writable too, or no longer.
+// watchOut makes epoll report u's socket when writable instead of
+// readable, or back. Not both: an answer arriving while the request is
+// still written (an early 413) would keep a level-triggered EPOLLIN
+// ready, and the loop spinning, until the write ends.
 func (lp *evLoop) watchOut(u *evUser, on bool) {
 	if u.wantOut == on {
 		return
 	}
 	events := uint32(syscall.EPOLLIN)
 	if on {
-		events |= syscall.EPOLLOUT
+		events = syscall.EPOLLOUT
 	}
 	ev := syscall.EpollEvent{Events: events, Fd: u.idx + 1}
 	syscall.EpollCtl(lp.epfd, syscall.EPOLL_CTL_MOD, u.fd, &ev)
@@ -601,7 +673,7 @@ func (lp *evLoop) broken(u *evUser, err error) {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
 		lp.drop(u)
 		u.retried = true
-		lp.send(u, u.head)
+		lp.send(u, u.head, false)
 		return
 	}
 	if errors.Is(err, errNothingRead) {
@@ -615,7 +687,9 @@ func (lp *evLoop) broken(u *evUser, err error) {
 func (lp *evLoop) answered(u *evUser) {
 	g := lp.g
 	e := &g.l.eps[u.ep]
-	if u.p.close || g.closes[u.ep] {
+	if u.p.close || g.closes[u.ep] || u.r < len(u.in) {
+		// Closing, or bytes beyond the answer: a server that sends
+		// more than it framed cannot be read on the same connection.
 		lp.drop(u)
 	} else {
 		u.reused = true
@@ -642,12 +716,20 @@ func (lp *evLoop) answered(u *evUser) {
 			u.retried = false
 			u.own = writeRequest(u.own, u.hop)
 			u.out = u.own
-			lp.send(u, u.hop.Header.IsHead())
+			lp.send(u, u.hop.Header.IsHead(), true)
 			return
 		}
 	}
-	lp.finish(u, judge(e, u.p.status, u.p.body, u.p.bodyLen))
+	o := judge(e, u.p.status, u.p.body, u.p.bodyLen)
+	if cap(u.p.body) > maxKeptBodyCap {
+		u.p.body = nil // do not hold a large body's buffer between requests
+	}
+	lp.finish(u, o)
 }
+
+// maxKeptBodyCap is the most a user's parser keeps of body buffer between
+// requests.
+const maxKeptBodyCap = 64 << 10
 
 // fail ends u's request with err, closing its connection.
 func (lp *evLoop) fail(u *evUser, err error) {
@@ -663,7 +745,10 @@ func (lp *evLoop) fail(u *evUser, err error) {
 // drop closes u's connection, if any.
 func (lp *evLoop) drop(u *evUser) {
 	if u.fd >= 0 {
-		syscall.Close(u.fd) // also removes it from epoll
+		// Deregister first: a child forked meanwhile may hold the socket
+		// open past the close.
+		syscall.EpollCtl(lp.epfd, syscall.EPOLL_CTL_DEL, u.fd, nil)
+		syscall.Close(u.fd)
 		u.fd = -1
 	}
 	u.reused, u.wantOut = false, false
@@ -684,8 +769,12 @@ func (lp *evLoop) finish(u *evUser, o outcome) {
 		end: lp.now, latency: lp.now - u.sent, wait: think,
 		bytes: o.bytes, ep: int32(u.ep), class: o.class, fail: o.fail,
 	}
+	full := lp.ring.full()
 	if !lp.ring.push(s, l.stopped) {
 		return
+	}
+	if full {
+		lp.tick() // the push waited for the collector: the next send is later
 	}
 	if think > 0 {
 		lp.thinks.push(timer{due: lp.now + think, u: u, gen: u.gen})

@@ -235,6 +235,12 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	cancelRun()
 	tr.closeAll()
 	wg.Wait()
+	if evs != nil {
+		evs.close()
+		if err := evs.err(); err != nil {
+			return nil, aborted, fmt.Errorf("cell %s: %w", cell.ID, err)
+		}
+	}
 	cpuEnd := markCPU()
 	close(colStop)
 	<-colDone

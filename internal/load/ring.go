@@ -53,6 +53,12 @@ func (r *ring) push(s sample, stop *atomic.Bool) bool {
 	return true
 }
 
+// full reports whether a push would wait for the collector. The producer
+// alone may ask.
+func (r *ring) full() bool {
+	return r.head.Load()-r.tail.Load() >= uint64(len(r.buf))
+}
+
 // drain calls f for every sample pushed since the last drain.
 func (r *ring) drain(f func(*sample)) {
 	t := r.tail.Load()

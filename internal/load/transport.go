@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -90,7 +91,9 @@ func (p *pool) do(req *fasthttp.Request, resp *fasthttp.Response, timeout time.D
 		}
 		err = pc.exchange(p.hc, req, resp, timeout, start)
 		if err == nil {
-			if req.ConnectionClose() || resp.ConnectionClose() {
+			// A connection with bytes beyond the answer (a server that
+			// sent more than it framed) cannot carry the next one.
+			if req.ConnectionClose() || resp.ConnectionClose() || pc.br.Buffered() > 0 {
 				pc.c.Close()
 			} else {
 				p.put(pc)
@@ -98,11 +101,18 @@ func (p *pool) do(req *fasthttp.Request, resp *fasthttp.Response, timeout time.D
 			return nil
 		}
 		pc.c.Close()
-		if closedEarly(err) {
+		var we writeError
+		if errors.As(err, &we) {
+			err = we.err
+		}
+		switch {
+		case closedEarly(err):
 			if reused && attempt == 0 {
 				continue
 			}
 			err = fasthttp.ErrConnectionClosed
+		case we.err != nil && reused && attempt == 0 && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)):
+			continue // the server closed the idle connection under the write
 		}
 		return err
 	}
@@ -114,6 +124,12 @@ func (p *pool) RoundTrip(_ *fasthttp.HostClient, req *fasthttp.Request, resp *fa
 	err := p.do(req, resp, req.GetTimeOut(), time.Time{})
 	return false, err
 }
+
+// writeError is a failure to write the request, before anything was read.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
 
 // closedEarly reports whether the server closed the connection before any
 // byte of the response: fasthttp then returns io.EOF itself, unwrapped
@@ -180,7 +196,7 @@ func (pc *pconn) exchange(hc *fasthttp.HostClient, req *fasthttp.Request, resp *
 	}
 	if err != nil {
 		pc.bw.Reset(pc.c)
-		return err
+		return writeError{err}
 	}
 	head := req.Header.IsHead()
 	err = pc.read(resp, head, hc.MaxResponseBodySize)
