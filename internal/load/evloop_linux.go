@@ -18,23 +18,29 @@ import (
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/scalebench/scalebench/internal/matrix"
 )
 
-// The closed loop's event loops: on Linux, users of a plain-HTTP target are
-// driven from epoll by a few goroutines (see evLoops), each owning a share
-// of the users and their connections as wrk's threads do, instead of a
-// goroutine and a net.Conn per user. Per request that is one write and one
-// read system call, and no goroutine parked and woken by the runtime's
-// netpoller; requests are written as bytes prepared once per endpoint and
-// answers parsed by respParser. Half the closed loop's user CPU was the
-// runtime's networking around each read and write and a quarter fasthttp's
-// writing and parsing (bench/README.md). What a user does is unchanged: pick
-// by weight, send, wait for the whole answer, judge it, record it, think,
-// with the same failure classes, timeouts, redirects and data-file rows as
-// the goroutine users (client.go), which HTTPS targets and other systems
-// still use. A connection is dialed by a short goroutine through the
-// standard dialer (name resolution, timeouts and errors as before), and the
-// loop takes over a duplicate of its socket.
+// The event loops: on Linux, the users (closed loop) and slots (open loop)
+// of a plain-HTTP target are driven from epoll by a few goroutines (see
+// evLoops), each owning a share of the users and their connections as
+// wrk's threads do, instead of a goroutine and a net.Conn per user. Per
+// request that is one write and one read system call, and no goroutine
+// parked and woken by the runtime's netpoller; requests are written as
+// bytes prepared once per endpoint and answers parsed by respParser. Half
+// the closed loop's user CPU was the runtime's networking around each read
+// and write and a quarter fasthttp's writing and parsing (bench/README.md).
+// What a user does is unchanged: pick by weight, send, wait for the whole
+// answer, judge it, record it, think, with the same failure classes,
+// timeouts, redirects and data-file rows as the goroutine users
+// (client.go), which HTTPS targets and other systems still use. An open
+// loop's sends are paced by the loops' own waits (epoll_pwait2, to the
+// microsecond), where Go's timers woke the goroutine pacer about half a
+// millisecond late, and that lateness was counted in every latency. A
+// connection is dialed by a short goroutine through the standard dialer
+// (name resolution, timeouts and errors as before), and the loop takes
+// over a duplicate of its socket.
 
 // evLoopsSupported reports whether this system has the event loops.
 const evLoopsSupported = true
@@ -62,10 +68,14 @@ const (
 	stReading              // waiting for the answer
 )
 
-// evGroup is a closed loop's event loops and what they share.
+// evGroup is a cell's event loops and what they share.
 type evGroup struct {
 	l     *loop
 	loops []*evLoop
+	// open: the users are an open loop's slots; send k is due at
+	// k·interval (nanoseconds) and made by loop k mod len(loops).
+	open     bool
+	interval float64
 	// wire is each endpoint's request as written, for endpoints filled
 	// from no data row (nil for the others): read-only, shared.
 	wire   [][]byte
@@ -84,11 +94,14 @@ type evGroup struct {
 	addr      string
 }
 
-// newEvGroup prepares the event loops for users: l's endpoints must be
-// compiled and l.cell set. It fails only when the system refuses an epoll
-// instance or a pipe.
+// newEvGroup prepares the event loops for users (closed loop) or slots
+// (open loop): l's endpoints must be compiled and l.cell set. It fails only
+// when the system refuses an epoll instance or a pipe.
 func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, error) {
-	g := &evGroup{l: l, ctx: ctx, addr: t.addr}
+	g := &evGroup{l: l, ctx: ctx, addr: t.addr, open: l.cell.Mode == matrix.Open}
+	if g.open {
+		g.interval = float64(time.Second) / l.cell.Rate
+	}
 	var req fasthttp.Request
 	for i := range l.eps {
 		e := &l.eps[i]
@@ -111,12 +124,13 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 		}
 	}
 	n := evLoops(users)
-	for range n {
+	for i := range n {
 		lp, err := newEvLoop(g, loopRingSize)
 		if err != nil {
 			g.close()
 			return nil, err
 		}
+		lp.next = int64(i)
 		g.loops = append(g.loops, lp)
 	}
 	for k := range users {
@@ -172,6 +186,24 @@ func (g *evGroup) close() {
 	}
 }
 
+// inFlight is the open loop's requests in flight.
+func (g *evGroup) inFlight() int {
+	n := int64(0)
+	for _, lp := range g.loops {
+		n += lp.inflight.Load()
+	}
+	return int(n)
+}
+
+// sent is the open loop's sends, once the loops have ended.
+func (g *evGroup) sent() int64 {
+	n := int64(0)
+	for _, lp := range g.loops {
+		n += lp.sent
+	}
+	return n
+}
+
 // err is the first loop's failure, if a loop could not go on.
 func (g *evGroup) err() error {
 	for _, lp := range g.loops {
@@ -206,6 +238,8 @@ type evUser struct {
 	// is a HEAD, whether a byte of its answer came.
 	ep       int
 	sent     time.Duration
+	due      time.Duration // open loop: its intended time; latency counts from it
+	late     bool          // open loop: it waited for a free slot
 	deadline time.Duration
 	hops     int
 	retried  bool
@@ -239,6 +273,15 @@ type evLoop struct {
 	thinks   timerHeap
 	nextScan time.Duration
 	now      time.Duration // the clock when last read, from the start
+
+	// Open loop: free slots, the most recently freed last (its
+	// connection is the warmest), since when some slot has been free,
+	// the loop's next send, sends made, requests in flight.
+	free      []*evUser
+	freeSince time.Duration
+	next      int64
+	sent      int64
+	inflight  atomic.Int64
 
 	mu     sync.Mutex
 	dialed []dialResult // handed over by dial goroutines
@@ -309,6 +352,11 @@ func (lp *evLoop) run() {
 	lp.tick()
 	for _, u := range lp.users {
 		u.rng = newUserRand(l.start, u.id)
+		if lp.g.open {
+			u.started = true
+			lp.free = append(lp.free, lp.users[len(lp.users)-1-int(u.idx)])
+			continue
+		}
 		due := time.Duration(0)
 		if l.cell.SpawnRate > 0 {
 			due = time.Duration(float64(u.id) / l.cell.SpawnRate * float64(time.Second))
@@ -317,6 +365,9 @@ func (lp *evLoop) run() {
 	}
 	for !l.stopped.Load() {
 		lp.timers()
+		if lp.g.open {
+			lp.pace()
+		}
 		n, err := lp.wait(lp.waitFor())
 		if err != nil {
 			lp.err = fmt.Errorf("event loop: %w", err)
@@ -345,6 +396,9 @@ func (lp *evLoop) waitFor() time.Duration {
 	next := min(lp.now+time.Second, lp.nextScan)
 	if t, ok := lp.thinks.peek(); ok {
 		next = min(next, t.due)
+	}
+	if lp.g.open && len(lp.free) > 0 {
+		next = min(next, lp.due())
 	}
 	return max(0, next-lp.now)
 }
@@ -405,6 +459,33 @@ func (lp *evLoop) timers() {
 			l.spawned.Add(1)
 		}
 		lp.begin(t.u)
+	}
+}
+
+// due is the intended time of the loop's next open-loop send.
+func (lp *evLoop) due() time.Duration {
+	return time.Duration(float64(lp.next) * lp.g.interval)
+}
+
+// pace makes the open-loop sends that are due, each from a free slot,
+// until the cell's duration. A send that finds no free slot waits for
+// one and is late when the slot that takes it became free more than
+// lateAfter after the send was due: a loop that wakes a little late does
+// not make a send late, only a busy target does.
+func (lp *evLoop) pace() {
+	g, l := lp.g, lp.g.l
+	for len(lp.free) > 0 && !l.stopped.Load() {
+		due := lp.due()
+		if due > lp.now || due >= l.cell.Duration {
+			return
+		}
+		u := lp.free[len(lp.free)-1]
+		lp.free = lp.free[:len(lp.free)-1]
+		lp.next += int64(len(g.loops))
+		lp.sent++
+		lp.inflight.Add(1)
+		u.due, u.late = due, lp.freeSince-due > lateAfter
+		lp.begin(u)
 	}
 }
 
@@ -764,10 +845,11 @@ func (lp *evLoop) finish(u *evUser, o outcome) {
 	if l.stopped.Load() {
 		return
 	}
-	think := l.wait.Pick(u.rng)
-	s := sample{
-		end: lp.now, latency: lp.now - u.sent, wait: think,
-		bytes: o.bytes, ep: int32(u.ep), class: o.class, fail: o.fail,
+	var think time.Duration
+	s := sample{end: lp.now, latency: lp.now - u.due, bytes: o.bytes, ep: int32(u.ep), class: o.class, fail: o.fail, late: u.late}
+	if !lp.g.open {
+		think = l.wait.Pick(u.rng)
+		s.latency, s.wait = lp.now-u.sent, think
 	}
 	full := lp.ring.full()
 	if !lp.ring.push(s, l.stopped) {
@@ -775,6 +857,15 @@ func (lp *evLoop) finish(u *evUser, o outcome) {
 	}
 	if full {
 		lp.tick() // the push waited for the collector: the next send is later
+	}
+	if lp.g.open {
+		lp.inflight.Add(-1)
+		if len(lp.free) == 0 {
+			lp.freeSince = lp.now
+		}
+		lp.free = append(lp.free, u)
+		lp.pace()
+		return
 	}
 	if think > 0 {
 		lp.thinks.push(timer{due: lp.now + think, u: u, gen: u.gen})

@@ -9,7 +9,8 @@ import (
 )
 
 // evLoopsSupported reports whether this system has the event loops: only
-// Linux does (evloop_linux.go); elsewhere every user is a goroutine.
+// Linux does (evloop_linux.go); elsewhere every user and slot is a
+// goroutine.
 const evLoopsSupported = false
 
 type evGroup struct{}
@@ -21,3 +22,8 @@ func newEvGroup(context.Context, *loop, target, int) (*evGroup, error) {
 func (*evGroup) rings() []*ring                       { return nil }
 func (*evGroup) run(*sync.WaitGroup, <-chan struct{}) {}
 func (*evGroup) wake()                                {}
+func (*evGroup) close()                               {}
+func (*evGroup) err() error                           { return nil }
+func (*evGroup) inFlight() int                        { return 0 }
+func (*evGroup) sent() int64                          { return 0 }
+

@@ -54,8 +54,9 @@ func endpointByName(t *testing.T, rec *results.Load, name string) results.Endpoi
 	return results.Endpoint{}
 }
 
-// engines runs f once for each way closed-loop users run: event loops
-// (where the system has them) and goroutines, which must behave alike.
+// engines runs f once for each way users and open-loop slots run: event
+// loops (where the system has them) and goroutines, which must behave
+// alike.
 func engines(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	for _, goroutines := range []bool{false, true} {

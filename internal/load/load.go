@@ -1,11 +1,12 @@
 // Package load is the load engine: Locust-compatible closed-loop virtual
 // users, an open-loop arrival-rate mode, HdrHistogram recording per
-// endpoint and per second, and the cell's generator check. On Linux,
-// closed-loop users of a plain-HTTP target are driven by epoll event loops
-// with a response parser of their own (evloop_linux.go, http1.go), which
-// spend about half the CPU per request of a goroutine per user; elsewhere,
-// and for HTTPS and the open loop, HTTP/1.1 is written and parsed by
-// fasthttp over a connection pool of its own (transport.go). It
+// endpoint and per second, and the cell's generator check. On Linux, the
+// users and open-loop slots of a plain-HTTP target are driven by epoll
+// event loops with a response parser of their own (evloop_linux.go,
+// http1.go), which spend about half the CPU per request of a goroutine per
+// user and pace open-loop sends to the microsecond; elsewhere, and for
+// HTTPS, every user or slot is a goroutine whose HTTP/1.1 is written and
+// parsed by fasthttp over a connection pool of its own (transport.go). It
 // also writes what it recorded in the formats other tools read (Locust CSV,
 // HdrHistogram interval logs, a Locust-like table) to the writers it is given.
 //
@@ -152,12 +153,13 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 		nWorkers = cell.MaxInFlight
 	}
 	size := ringSize(nWorkers)
-	// Closed loop: every user has its own connection, as a Locust user
-	// has its own session; on Linux, users of a plain-HTTP target are
-	// driven by event loops (evloop_linux.go), others are goroutines with
-	// a client each. Open loop: the slots share one client, so warm
-	// connections are reused whichever slot sends.
-	evented := !open && !t.isTLS && evLoopsSupported && !goroutineUsers
+	// On Linux, users and slots of a plain-HTTP target are driven by
+	// event loops (evloop_linux.go); others are goroutines. Closed loop:
+	// every user has its own connection, as a Locust user has its own
+	// session. Open loop: the slots share warm connections (the event
+	// loops take the most recently freed slot; the goroutine slots share
+	// one client).
+	evented := !t.isTLS && evLoopsSupported && !goroutineUsers
 	var tr tracker
 	var shared *fasthttp.HostClient
 	if open {
@@ -181,23 +183,23 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 		eps: eps, pick: newPicker(weights), wait: cfg.Scenario.Wait, cell: cell,
 		workers: ws, stopped: &stopped, stopCh: make(chan struct{}),
 	}
-	var evs *evGroup
 	if evented {
-		if evs, err = newEvGroup(runCtx, l, t, nWorkers); err != nil {
+		if l.evs, err = newEvGroup(runCtx, l, t, nWorkers); err != nil {
 			return nil, false, fmt.Errorf("cell %s: %w", cell.ID, err)
 		}
-		rings = evs.rings()
+		rings = l.evs.rings()
 	}
+	evs := l.evs
 
 	// Start every goroutine first, then the clock: the workers wait for
 	// begin, so creating a thousand of them does not make the first sends late.
 	var wg sync.WaitGroup
 	begin := make(chan struct{})
 	switch {
-	case open:
-		l.runOpen(&wg, begin)
 	case evs != nil:
 		evs.run(&wg, begin)
+	case open:
+		l.runOpen(&wg, begin)
 	default:
 		l.runClosed(&wg, begin)
 	}
@@ -279,7 +281,8 @@ type loop struct {
 	pick    picker
 	wait    matrix.Wait
 	cell    matrix.Cell
-	workers []*worker
+	workers []*worker // goroutine users or slots
+	evs     *evGroup  // or event loops
 	start   time.Time
 	stopped *atomic.Bool
 	stopCh  chan struct{}
@@ -291,6 +294,9 @@ type loop struct {
 func (l *loop) active() int {
 	if l.cell.Mode != matrix.Open {
 		return int(l.spawned.Load())
+	}
+	if l.evs != nil {
+		return l.evs.inFlight()
 	}
 	n := 0
 	for _, w := range l.workers {
@@ -388,6 +394,9 @@ func (l *loop) record(col *collector, elapsed time.Duration, cpuStart, cpuEnd cp
 	if in.open {
 		for _, w := range l.workers {
 			in.sent += w.sent
+		}
+		if l.evs != nil {
+			in.sent += l.evs.sent()
 		}
 		due := dueBefore(min(elapsed, l.cell.Duration)-dropGrace, l.cell.Rate)
 		if in.sent < due {

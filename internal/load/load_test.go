@@ -220,107 +220,113 @@ func TestFailureClasses(t *testing.T) {
 // the stall; a closed loop with one user sends nothing during the stall, so
 // only one request sees it and its p99 hides it.
 func TestOpenLoopShowsStall(t *testing.T) {
-	run := func(t *testing.T, cell matrix.Cell) *results.Load {
-		t.Helper()
-		srv, echo := echoServer(t)
-		go func() {
-			time.Sleep(time.Second)
-			echo.Stall(time.Second)
-		}()
-		return mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}}, Cell: cell})
-	}
-	t.Run("open loop", func(t *testing.T) {
-		rec := run(t, matrix.Cell{Mode: matrix.Open, Rate: 200, MaxInFlight: 50, Duration: 3 * time.Second})
-		if p99 := rec.Total.Latency.P99; p99 < 700*time.Millisecond {
-			t.Errorf("open-loop p99 = %v, want ≥ 700ms: the 1 s stall must show", p99)
+	engines(t, func(t *testing.T) {
+		run := func(t *testing.T, cell matrix.Cell) *results.Load {
+			t.Helper()
+			srv, echo := echoServer(t)
+			go func() {
+				time.Sleep(time.Second)
+				echo.Stall(time.Second)
+			}()
+			return mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}}, Cell: cell})
 		}
-		if p50 := rec.Total.Latency.P50; p50 > 200*time.Millisecond {
-			t.Errorf("open-loop p50 = %v, want small: two thirds of the run had no stall", p50)
-		}
-		if rec.Late == 0 {
-			t.Errorf("no late sends recorded, yet 200 req/s met 50 slots stalled for 1 s")
-		}
-		if n := rec.Total.Requests; n < 500 || n > 610 {
-			t.Errorf("open loop sent %d requests in 3 s at 200/s, want about 600", n)
-		}
-	})
-	t.Run("closed loop hides it", func(t *testing.T) {
-		rec := run(t, closedCell(1, 3*time.Second))
-		if rec.Total.Latency.Max < 700*time.Millisecond {
-			t.Errorf("closed-loop max = %v, want the stall (≥ 700ms)", rec.Total.Latency.Max)
-		}
-		if p99 := rec.Total.Latency.P99; p99 > 100*time.Millisecond {
-			t.Errorf("closed-loop p99 = %v: expected the stall hidden by coordinated omission", p99)
-		}
+		t.Run("open loop", func(t *testing.T) {
+			rec := run(t, matrix.Cell{Mode: matrix.Open, Rate: 200, MaxInFlight: 50, Duration: 3 * time.Second})
+			if p99 := rec.Total.Latency.P99; p99 < 700*time.Millisecond {
+				t.Errorf("open-loop p99 = %v, want ≥ 700ms: the 1 s stall must show", p99)
+			}
+			if p50 := rec.Total.Latency.P50; p50 > 200*time.Millisecond {
+				t.Errorf("open-loop p50 = %v, want small: two thirds of the run had no stall", p50)
+			}
+			if rec.Late == 0 {
+				t.Errorf("no late sends recorded, yet 200 req/s met 50 slots stalled for 1 s")
+			}
+			if n := rec.Total.Requests; n < 500 || n > 610 {
+				t.Errorf("open loop sent %d requests in 3 s at 200/s, want about 600", n)
+			}
+		})
+		t.Run("closed loop hides it", func(t *testing.T) {
+			rec := run(t, closedCell(1, 3*time.Second))
+			if rec.Total.Latency.Max < 700*time.Millisecond {
+				t.Errorf("closed-loop max = %v, want the stall (≥ 700ms)", rec.Total.Latency.Max)
+			}
+			if p99 := rec.Total.Latency.P99; p99 > 100*time.Millisecond {
+				t.Errorf("closed-loop p99 = %v: expected the stall hidden by coordinated omission", p99)
+			}
+		})
 	})
 }
 
 func TestOpenLoopKeepsRate(t *testing.T) {
-	srv, _ := echoServer(t)
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
-		Cell: matrix.Cell{Mode: matrix.Open, Rate: 100, Duration: 2 * time.Second}})
-	if n := rec.Total.Requests; n < 190 || n > 201 {
-		t.Errorf("sent %d requests in 2 s at 100/s, want 190..200", n)
-	}
-	if rec.Dropped != 0 || rec.Late > 5 {
-		t.Errorf("late %d, dropped %d against an idle target, want about 0", rec.Late, rec.Dropped)
-	}
-	if rec.Mode != matrix.Open {
-		t.Errorf("mode = %q, want %q", rec.Mode, matrix.Open)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
+			Cell: matrix.Cell{Mode: matrix.Open, Rate: 100, Duration: 2 * time.Second}})
+		if n := rec.Total.Requests; n < 190 || n > 201 {
+			t.Errorf("sent %d requests in 2 s at 100/s, want 190..200", n)
+		}
+		if rec.Dropped != 0 || rec.Late > 5 {
+			t.Errorf("late %d, dropped %d against an idle target, want about 0", rec.Late, rec.Dropped)
+		}
+		if rec.Mode != matrix.Open {
+			t.Errorf("mode = %q, want %q", rec.Mode, matrix.Open)
+		}
+	})
 }
 
 func TestRecordIsConsistent(t *testing.T) {
-	srv, echo := echoServer(t)
-	a, b := get("a", "/"), get("b", "/delay?ms=2")
-	cell := closedCell(8, 2500*time.Millisecond)
-	cell.Warmup = time.Second
-	var intervals []Interval
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{a, b}}, Cell: cell,
-		Interval: func(iv Interval) { intervals = append(intervals, iv) }})
+	engines(t, func(t *testing.T) {
+		srv, echo := echoServer(t)
+		a, b := get("a", "/"), get("b", "/delay?ms=2")
+		cell := closedCell(8, 2500*time.Millisecond)
+		cell.Warmup = time.Second
+		var intervals []Interval
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{a, b}}, Cell: cell,
+			Interval: func(iv Interval) { intervals = append(intervals, iv) }})
 
-	if len(rec.Series) != 3 {
-		t.Fatalf("series has %d seconds for a 2.5 s run, want 3", len(rec.Series))
-	}
-	var sum, perEP int64
-	for i, s := range rec.Series {
-		if s.T != i {
-			t.Errorf("series[%d].T = %d", i, s.T)
+		if len(rec.Series) != 3 {
+			t.Fatalf("series has %d seconds for a 2.5 s run, want 3", len(rec.Series))
 		}
-		sum += s.Requests
-		for _, e := range s.Endpoints {
-			perEP += e.Requests
+		var sum, perEP int64
+		for i, s := range rec.Series {
+			if s.T != i {
+				t.Errorf("series[%d].T = %d", i, s.T)
+			}
+			sum += s.Requests
+			for _, e := range s.Endpoints {
+				perEP += e.Requests
+			}
 		}
-	}
-	if sum != rec.Total.Requests || perEP != sum {
-		t.Errorf("series sums to %d (per endpoint %d), total is %d", sum, perEP, rec.Total.Requests)
-	}
-	if len(intervals) != len(rec.Series) {
-		t.Errorf("Interval called %d times, want %d", len(intervals), len(rec.Series))
-	}
-	if got := echo.Requests(); got < rec.Total.Requests {
-		t.Errorf("server served %d requests, fewer than the %d recorded", got, rec.Total.Requests)
-	}
-	if rec.Steady.Requests == 0 || rec.Steady.Requests >= rec.Total.Requests {
-		t.Errorf("steady %d of total %d requests: want a proper part", rec.Steady.Requests, rec.Total.Requests)
-	}
-	if rec.SteadyStart != time.Second || rec.Steady.Window < 1400*time.Millisecond || rec.Steady.Window > 1600*time.Millisecond {
-		t.Errorf("steady window from %v for %v, want from 1s for 1.5s", rec.SteadyStart, rec.Steady.Window)
-	}
-	h, err := results.DecodeHistogram(rec.Total.Histogram)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.TotalCount() != rec.Total.Requests {
-		t.Errorf("total histogram holds %d values, want %d", h.TotalCount(), rec.Total.Requests)
-	}
-	ck := rec.Check
-	if ck.Users != 8 || ck.Ratio < 0.5 || ck.Ratio > 1.2 {
-		t.Errorf("check = %+v, want 8 users and a ratio near 1", ck)
-	}
-	if ck.GeneratorCPU <= 0 || ck.GeneratorCPUPerRequest <= 0 {
-		t.Errorf("generator CPU = %v cores, %v per request; want both > 0", ck.GeneratorCPU, ck.GeneratorCPUPerRequest)
-	}
+		if sum != rec.Total.Requests || perEP != sum {
+			t.Errorf("series sums to %d (per endpoint %d), total is %d", sum, perEP, rec.Total.Requests)
+		}
+		if len(intervals) != len(rec.Series) {
+			t.Errorf("Interval called %d times, want %d", len(intervals), len(rec.Series))
+		}
+		if got := echo.Requests(); got < rec.Total.Requests {
+			t.Errorf("server served %d requests, fewer than the %d recorded", got, rec.Total.Requests)
+		}
+		if rec.Steady.Requests == 0 || rec.Steady.Requests >= rec.Total.Requests {
+			t.Errorf("steady %d of total %d requests: want a proper part", rec.Steady.Requests, rec.Total.Requests)
+		}
+		if rec.SteadyStart != time.Second || rec.Steady.Window < 1400*time.Millisecond || rec.Steady.Window > 1600*time.Millisecond {
+			t.Errorf("steady window from %v for %v, want from 1s for 1.5s", rec.SteadyStart, rec.Steady.Window)
+		}
+		h, err := results.DecodeHistogram(rec.Total.Histogram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.TotalCount() != rec.Total.Requests {
+			t.Errorf("total histogram holds %d values, want %d", h.TotalCount(), rec.Total.Requests)
+		}
+		ck := rec.Check
+		if ck.Users != 8 || ck.Ratio < 0.5 || ck.Ratio > 1.2 {
+			t.Errorf("check = %+v, want 8 users and a ratio near 1", ck)
+		}
+		if ck.GeneratorCPU <= 0 || ck.GeneratorCPUPerRequest <= 0 {
+			t.Errorf("generator CPU = %v cores, %v per request; want both > 0", ck.GeneratorCPU, ck.GeneratorCPUPerRequest)
+		}
+	})
 }
 
 func TestAbortStopsAtOnce(t *testing.T) {
@@ -444,16 +450,18 @@ func TestBodiesAreReadAndCounted(t *testing.T) {
 }
 
 func TestProgressOncePerSecond(t *testing.T) {
-	srv, _ := echoServer(t)
-	var got []Progress
-	mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
-		Cell: closedCell(2, 2*time.Second), Progress: func(p Progress) { got = append(got, p) }})
-	if len(got) != 2 {
-		t.Fatalf("progress called %d times in 2 s, want 2: %+v", len(got), got)
-	}
-	if got[0].Users != 2 || got[0].RPS <= 0 || got[1].Requests <= got[0].Requests {
-		t.Errorf("progress = %+v, want 2 users, a rate, growing counts", got)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		var got []Progress
+		mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("root", "/")}},
+			Cell: closedCell(2, 2*time.Second), Progress: func(p Progress) { got = append(got, p) }})
+		if len(got) != 2 {
+			t.Fatalf("progress called %d times in 2 s, want 2: %+v", len(got), got)
+		}
+		if got[0].Users != 2 || got[0].RPS <= 0 || got[1].Requests <= got[0].Requests {
+			t.Errorf("progress = %+v, want 2 users, a rate, growing counts", got)
+		}
+	})
 }
 
 // readLines is a helper for format tests.
@@ -506,19 +514,21 @@ func TestClosedLoopKeepsUsersInFlight(t *testing.T) {
 // TestOpenLoopFlagsBusySlots: when every in-flight slot is busy the sends
 // leave late or never, and the cell says the generator limited it.
 func TestOpenLoopFlagsBusySlots(t *testing.T) {
-	srv, _ := echoServer(t)
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("slow", "/delay?ms=100")}},
-		Cell: matrix.Cell{Mode: matrix.Open, Rate: 100, MaxInFlight: 2, Duration: time.Second}})
-	if rec.Late == 0 || rec.Dropped == 0 {
-		t.Errorf("late %d, dropped %d: 2 slots of 100 ms cannot send 100/s", rec.Late, rec.Dropped)
-	}
-	if n := rec.Total.Requests; n > 22 {
-		t.Errorf("%d requests from 2 slots of 100 ms in 1 s, want ≤ 20", n)
-	}
-	if !rec.Check.GeneratorBound || !strings.Contains(rec.Check.Reason, "in-flight slots") {
-		t.Errorf("check = %+v, want generator-bound because the slots were busy", rec.Check)
-	}
-	if p50 := rec.Total.Latency.P50; p50 < 150*time.Millisecond {
-		t.Errorf("p50 = %v: latency from the intended send time must include the wait for a slot", p50)
-	}
+	engines(t, func(t *testing.T) {
+		srv, _ := echoServer(t)
+		rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{Requests: []matrix.Request{get("slow", "/delay?ms=100")}},
+			Cell: matrix.Cell{Mode: matrix.Open, Rate: 100, MaxInFlight: 2, Duration: time.Second}})
+		if rec.Late == 0 || rec.Dropped == 0 {
+			t.Errorf("late %d, dropped %d: 2 slots of 100 ms cannot send 100/s", rec.Late, rec.Dropped)
+		}
+		if n := rec.Total.Requests; n > 22 {
+			t.Errorf("%d requests from 2 slots of 100 ms in 1 s, want ≤ 20", n)
+		}
+		if !rec.Check.GeneratorBound || !strings.Contains(rec.Check.Reason, "in-flight slots") {
+			t.Errorf("check = %+v, want generator-bound because the slots were busy", rec.Check)
+		}
+		if p50 := rec.Total.Latency.P50; p50 < 150*time.Millisecond {
+			t.Errorf("p50 = %v: latency from the intended send time must include the wait for a slot", p50)
+		}
+	})
 }

@@ -6,17 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scalebench/scalebench/internal/matrix"
-	"github.com/scalebench/scalebench/internal/results"
 )
 
 // shapeServer answers each request with the raw response its path names,
@@ -186,96 +183,4 @@ func TestEventLoopsCarryTheUsers(t *testing.T) {
 	if rec.Total.Requests < 1000 || rec.Total.Failures != 0 {
 		t.Errorf("%d requests, %d failures; want every user to send, none to fail", rec.Total.Requests, rec.Total.Failures)
 	}
-}
-
-// TestSeveralEventLoops: users spread over several loops (as on a machine
-// of many cores) all send, and the record adds up.
-func TestSeveralEventLoops(t *testing.T) {
-	if !evLoopsSupported {
-		t.Skip("no event loops on this system")
-	}
-	evLoopsOverride = 3
-	t.Cleanup(func() { evLoopsOverride = 0 })
-	srv, _ := echoServer(t)
-	users := 31
-	rec := mustRun(t, Config{Target: srv.URL, Scenario: matrix.Scenario{
-		Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 50 * time.Millisecond, Max: 50 * time.Millisecond},
-	}, Cell: closedCell(users, 600*time.Millisecond)})
-	if rec.Total.Failures != 0 || rec.Total.Requests < int64(users)*5 {
-		t.Errorf("%d requests, %d failures from %d users over 0.6 s with 50 ms waits; want about %d, none failed",
-			rec.Total.Requests, rec.Total.Failures, users, users*11)
-	}
-	// Little's law holds when the loops time requests and think times
-	// as the users spend them.
-	if c := rec.Check; c.Users < float64(users)-0.5 || c.Ratio < 0.9 || c.Ratio > 1.1 {
-		t.Errorf("check %+v: want all %d users counted and X·(R+Z)/N near 1", rec.Check, users)
-	}
-}
-
-// stuckListener is a local address whose connections never complete: a
-// socket listening with a backlog of zero, filled by one connection that
-// is never accepted, so that further SYNs are dropped.
-func stuckListener(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	for range 2 { // the backlog holds one or two, by kernel
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err != nil {
-			return "http://" + addr
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	return "http://" + addr
-}
-
-// openFDs counts this process's open descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd here")
-	}
-	return len(ents)
-}
-
-// TestDialTimeoutLeavesNothingOpen: connections that never complete make
-// every request a timeout, and neither the dials cut short by the
-// timeouts nor those the stop ends leave a descriptor open.
-func TestDialTimeoutLeavesNothingOpen(t *testing.T) {
-	engines(t, func(t *testing.T) {
-		url := stuckListener(t)
-		before := openFDs(t)
-		rec := mustRun(t, Config{Target: url, Scenario: matrix.Scenario{Requests: []matrix.Request{
-			{Name: "stuck", Path: "/", Timeout: 80 * time.Millisecond},
-		}}, Cell: closedCell(20, 500*time.Millisecond)})
-		st := rec.Total
-		if st.Requests < 20 || st.FailuresByClass[results.ClassTimeout] != st.Requests {
-			t.Errorf("%d requests, failures by class %v; want every user's, all timeouts", st.Requests, st.FailuresByClass)
-		}
-		var after int
-		for range 50 { // dials end as their contexts are cancelled
-			if after = openFDs(t); after <= before {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if after > before {
-			t.Errorf("%d descriptors open after the run, %d before", after, before)
-		}
-	})
 }
