@@ -26,4 +26,3 @@ func (*evGroup) close()                               {}
 func (*evGroup) err() error                           { return nil }
 func (*evGroup) inFlight() int                        { return 0 }
 func (*evGroup) sent() int64                          { return 0 }
-
