@@ -138,7 +138,9 @@ func TestAnswersOfEveryShape(t *testing.T) {
 // TestIdleConnectionsClosedByTheServer: a server that closes every
 // connection a little after its first answer, unannounced, as idle
 // timeouts do, costs new connections but no failed request, whether the
-// user's next request comes before the close (sent again) or after it.
+// user's next request comes before the close (the server closes the
+// reused connection before answering: the request is sent again on a new
+// one) or after it (the idle connection is dropped).
 func TestIdleConnectionsClosedByTheServer(t *testing.T) {
 	engines(t, func(t *testing.T) {
 		for _, wait := range []time.Duration{5 * time.Millisecond, 40 * time.Millisecond} {

@@ -133,25 +133,6 @@ func oneShotServer(t *testing.T) (url string, conns *atomic.Int64) {
 	return "http://" + ln.Addr().String(), conns
 }
 
-// TestReusedConnectionClosedIsRetried: a request on a kept-alive
-// connection that the server closed before answering is sent again on a
-// new connection, not counted as failed.
-func TestReusedConnectionClosedIsRetried(t *testing.T) {
-	engines(t, func(t *testing.T) {
-		url, conns := oneShotServer(t)
-		rec := mustRun(t, Config{Target: url, Scenario: matrix.Scenario{
-			Requests: []matrix.Request{get("root", "/")}, Wait: matrix.Wait{Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
-		}, Cell: closedCell(1, 300*time.Millisecond)})
-		st := rec.Total
-		if st.Requests < 5 || st.Failures != 0 {
-			t.Errorf("%d requests, %d failures (%v); want several, none failed", st.Requests, st.Failures, rec.Errors)
-		}
-		if n := conns.Load(); n < st.Requests {
-			t.Errorf("%d connections for %d requests: each request needed a new one", n, st.Requests)
-		}
-	})
-}
-
 // TestHeaderNamesAsWritten: header names reach the target spelled as the
 // scenario writes them, not in fasthttp's canonical case.
 func TestHeaderNamesAsWritten(t *testing.T) {
