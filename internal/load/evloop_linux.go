@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,7 +48,8 @@ const evLoopsSupported = true
 
 // evLoops is how many event loops a closed loop of users runs: one per two
 // cores the process may use, as the generator shares its host with the
-// system it measures; at least one, at most one per user.
+// system it measures; at least one, at most one per user. An open loop
+// runs on one (see newEvGroup).
 func evLoops(users int) int {
 	n := runtime.GOMAXPROCS(0) / 2
 	if evLoopsOverride > 0 {
@@ -72,8 +74,8 @@ const (
 type evGroup struct {
 	l     *loop
 	loops []*evLoop
-	// open: the users are an open loop's slots; send k is due at
-	// k·interval (nanoseconds) and made by loop k mod len(loops).
+	// open: the users are an open loop's slots, on one loop; send k is
+	// due at k·interval (nanoseconds).
 	open     bool
 	interval float64
 	// wire is each endpoint's request as written, for endpoints filled
@@ -83,9 +85,10 @@ type evGroup struct {
 	closes []bool // the endpoint's request asks to close the connection
 	// scheme and host are the target's, as redirects are checked against.
 	scheme, host []byte
-	// raw: the loops' waits keep their processor (see wait): there are
-	// fewer loops than GOMAXPROCS.
-	raw bool
+	// raw: the loops' waits keep their processor (see wait and
+	// rawWaits); checked again at every deadline scan, as GOMAXPROCS may
+	// change during a run.
+	raw atomic.Bool
 	// scanEvery is how often a loop looks for requests past their
 	// deadline: half the slack of the shortest timeout (see
 	// deadlineSlack), so that a request times out no earlier than its
@@ -93,15 +96,18 @@ type evGroup struct {
 	// connections.
 	scanEvery time.Duration
 	dialer    net.Dialer
-	ctx       context.Context // cancelled when the load stops: ends dials
-	addr      string
+	// failed is closed when a loop cannot go on: Run stops the cell.
+	failed   chan struct{}
+	failOnce sync.Once
+	ctx      context.Context // cancelled when the load stops: ends dials
+	addr     string
 }
 
 // newEvGroup prepares the event loops for users (closed loop) or slots
 // (open loop): l's endpoints must be compiled and l.cell set. It fails only
 // when the system refuses an epoll instance or a pipe.
 func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, error) {
-	g := &evGroup{l: l, ctx: ctx, addr: t.addr, open: l.cell.Mode == matrix.Open}
+	g := &evGroup{l: l, ctx: ctx, addr: t.addr, open: l.cell.Mode == matrix.Open, failed: make(chan struct{})}
 	if g.open {
 		g.interval = float64(time.Second) / l.cell.Rate
 	}
@@ -127,6 +133,14 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 		}
 	}
 	n := evLoops(users)
+	if g.open {
+		// One loop: its slots are one pool, as the goroutine slots are.
+		// Slots split between loops would make a send wait for a slot of
+		// its own loop while another loop's sat free, and count it late.
+		// One loop sends tens of thousands of requests per second; more
+		// comes from load agents.
+		n = 1
+	}
 	for i := range n {
 		lp, err := newEvLoop(g, loopRingSize)
 		if err != nil {
@@ -136,7 +150,7 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 		lp.next = int64(i)
 		g.loops = append(g.loops, lp)
 	}
-	g.raw = n < runtime.GOMAXPROCS(0)
+	g.raw.Store(rawWaits(n))
 	for k := range users {
 		lp := g.loops[k%n]
 		lp.users = append(lp.users, &evUser{id: k, idx: int32(len(lp.users)), fd: -1})
@@ -189,6 +203,9 @@ func (g *evGroup) close() {
 		syscall.Close(lp.epfd)
 	}
 }
+
+// failure is closed when a loop could not go on.
+func (g *evGroup) failure() <-chan struct{} { return g.failed }
 
 // inFlight is the open loop's requests in flight.
 func (g *evGroup) inFlight() int {
@@ -342,6 +359,7 @@ func (lp *evLoop) release() {
 	for _, u := range lp.users {
 		lp.drop(u)
 	}
+	lp.inflight.Store(0) // requests the stop cut short are in flight no more
 }
 
 // run is the loop: start users as the spawn rate says, then serve epoll
@@ -376,6 +394,7 @@ func (lp *evLoop) run() {
 		n, err := lp.wait(lp.waitFor())
 		if err != nil {
 			lp.err = fmt.Errorf("event loop: %w", err)
+			lp.g.failOnce.Do(func() { close(lp.g.failed) })
 			return
 		}
 		lp.tick()
@@ -402,10 +421,18 @@ func (lp *evLoop) waitFor() time.Duration {
 	if t, ok := lp.thinks.peek(); ok {
 		next = min(next, t.due)
 	}
-	if lp.g.open && len(lp.free) > 0 {
-		next = min(next, lp.due())
+	if due := lp.due(); lp.g.open && len(lp.free) > 0 && due < lp.g.l.cell.Duration {
+		next = min(next, due)
 	}
 	return max(0, next-lp.now)
+}
+
+// rawWaits reports whether n loops may wait keeping their processors:
+// when they leave the runtime one, and the runtime can preempt a loop
+// blocked in a wait (its signals interrupt the wait; asyncpreemptoff
+// turns them off).
+func rawWaits(n int) bool {
+	return n < runtime.GOMAXPROCS(0) && !strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1")
 }
 
 // sysEpollPwait2 is epoll_pwait2's number on every Linux architecture.
@@ -424,14 +451,15 @@ var noPwait2 atomic.Bool
 // that monitor woke about once per request (measured with perf's
 // sched_switch events), 15–25% of an open loop's CPU. A wait that keeps its
 // processor is still interrupted (EINTR) when the runtime preempts the
-// loop or stops the world, and the collector and the dials run on the
-// processor left free.
+// loop (after 10 ms) or stops the world, and the collector runs on the
+// processor left free; a dial goroutine the loop starts waits for that
+// processor to take it from the loop's queue, or for the preemption.
 func (lp *evLoop) wait(d time.Duration) (int, error) {
 	if !noPwait2.Load() {
 		lp.ts = syscall.NsecToTimespec(int64(d))
 		var n uintptr
 		var errno syscall.Errno
-		if lp.g.raw {
+		if lp.g.raw.Load() {
 			n, _, errno = syscall.RawSyscall6(sysEpollPwait2, uintptr(lp.epfd), uintptr(unsafe.Pointer(&lp.evs[0])),
 				uintptr(len(lp.evs)), uintptr(unsafe.Pointer(&lp.ts)), 0, 0)
 		} else {
@@ -460,6 +488,7 @@ func (lp *evLoop) timers() {
 	lp.tick()
 	if lp.now >= lp.nextScan {
 		lp.nextScan = lp.now + lp.g.scanEvery
+		lp.g.raw.Store(rawWaits(len(lp.g.loops)))
 		for _, u := range lp.users {
 			if u.state != stIdle && u.deadline <= lp.now {
 				lp.fail(u, os.ErrDeadlineExceeded)
@@ -494,7 +523,7 @@ func (lp *evLoop) due() time.Duration {
 // lateAfter after the send was due: a loop that wakes a little late does
 // not make a send late, only a busy target does.
 func (lp *evLoop) pace() {
-	g, l := lp.g, lp.g.l
+	l := lp.g.l
 	for len(lp.free) > 0 && !l.stopped.Load() {
 		due := lp.due()
 		if due > lp.now || due >= l.cell.Duration {
@@ -502,7 +531,7 @@ func (lp *evLoop) pace() {
 		}
 		u := lp.free[len(lp.free)-1]
 		lp.free = lp.free[:len(lp.free)-1]
-		lp.next += int64(len(g.loops))
+		lp.next++
 		lp.sent++
 		lp.inflight.Add(1)
 		u.due, u.late = due, lp.freeSince-due > lateAfter
@@ -823,15 +852,11 @@ func (lp *evLoop) answered(u *evUser) {
 		}
 	}
 	o := judge(e, u.p.status, u.p.body, u.p.bodyLen)
-	if cap(u.p.body) > maxKeptBodyCap {
+	if cap(u.p.body) > maxKeptBody {
 		u.p.body = nil // do not hold a large body's buffer between requests
 	}
 	lp.finish(u, o)
 }
-
-// maxKeptBodyCap is the most a user's parser keeps of body buffer between
-// requests.
-const maxKeptBodyCap = 64 << 10
 
 // fail ends u's request with err, closing its connection.
 func (lp *evLoop) fail(u *evUser, err error) {

@@ -26,3 +26,4 @@ func (*evGroup) close()                               {}
 func (*evGroup) err() error                           { return nil }
 func (*evGroup) inFlight() int                        { return 0 }
 func (*evGroup) sent() int64                          { return 0 }
+func (*evGroup) failure() <-chan struct{}             { return nil }

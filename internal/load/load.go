@@ -14,8 +14,9 @@
 // names (upload files, its data file, its TLS CA and client certificate):
 // callers hand it writers.
 //
-// Recording: every worker (virtual user or open-loop slot) pushes one sample
-// per request into its own single-producer ring; one collector goroutine
+// Recording: every worker (virtual user or open-loop slot, or event loop)
+// pushes one sample per request into its own single-producer ring; one
+// collector goroutine
 // drains the rings every 20 ms and owns every histogram. Totals are merges of
 // histograms, never averages of percentiles. Nothing on the per-request path
 // takes a lock.
@@ -162,7 +163,7 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	evented := !t.isTLS && evLoopsSupported && !goroutineUsers
 	var tr tracker
 	var shared *fasthttp.HostClient
-	if open {
+	if open && !evented {
 		shared = newClient(runCtx, t, nWorkers, &tr)
 	}
 	var ws []*worker
@@ -215,10 +216,15 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	close(begin)
 
 	timer := time.NewTimer(cell.Duration - time.Since(start))
+	var loopFailed <-chan struct{} // nil, never ready, without event loops
+	if evs != nil {
+		loopFailed = evs.failure()
+	}
 	select {
 	case <-timer.C:
 	case <-ctx.Done():
 		aborted = true
+	case <-loopFailed: // its error is returned below
 	}
 	timer.Stop()
 	elapsed := time.Since(start)
@@ -239,13 +245,15 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	wg.Wait()
 	if evs != nil {
 		evs.close()
-		if err := evs.err(); err != nil {
-			return nil, aborted, fmt.Errorf("cell %s: %w", cell.ID, err)
-		}
 	}
 	cpuEnd := markCPU()
 	close(colStop)
 	<-colDone
+	if evs != nil {
+		if err := evs.err(); err != nil {
+			return nil, aborted, fmt.Errorf("cell %s: %w", cell.ID, err)
+		}
+	}
 	col.finish(elapsed)
 
 	rec, err = l.record(col, elapsed, cpuStart, cpuEnd)
