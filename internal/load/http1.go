@@ -7,7 +7,7 @@ import (
 	"io"
 )
 
-// The closed loop's HTTP/1.x response parser. It owns the framing of one
+// The event loops' HTTP/1.x response parser. It owns the framing of one
 // response at a time: status line, the four headers that decide framing and
 // redirects (Content-Length, Transfer-Encoding, Connection, Location), and
 // the body, fed in whatever pieces the socket's reads returned. It neither
