@@ -205,8 +205,7 @@ func (c *conn) do(i int, e *endpoint, sent time.Time) outcome {
 		err = c.follow(req, e)
 	}
 	if err != nil {
-		cl, msg := classify(err, e.timeout)
-		return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}
+		return failed(err, e.timeout)
 	}
 	body := resp.Body()
 	o := judge(e, resp.StatusCode(), body, int64(len(body)))
@@ -239,6 +238,12 @@ func judge(e *endpoint, status int, body []byte, n int64) outcome {
 		o.fail = &failure{message: fmt.Sprintf("body does not contain %q", truncate(string(e.needle), 100)), sample: string(body[:min(len(body), maxSample)])}
 	}
 	return o
+}
+
+// failed is the outcome of a request that err ended, timeout its timeout.
+func failed(err error, timeout time.Duration) outcome {
+	cl, msg := classify(err, timeout)
+	return outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}}
 }
 
 // classify maps a transport error to a failure class and a message that

@@ -4,6 +4,7 @@ package load
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,13 +142,12 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 		// comes from load agents.
 		n = 1
 	}
-	for i := range n {
+	for range n {
 		lp, err := newEvLoop(g, loopRingSize)
 		if err != nil {
 			g.close()
 			return nil, err
 		}
-		lp.next = int64(i)
 		g.loops = append(g.loops, lp)
 	}
 	g.raw.Store(rawWaits(n))
@@ -158,7 +158,8 @@ func newEvGroup(ctx context.Context, l *loop, t target, users int) (*evGroup, er
 	return g, nil
 }
 
-// writeRequest appends req as written on the wire to dst.
+// writeRequest writes req as it goes on the wire into dst's array (grown
+// as needed) and returns the bytes.
 func writeRequest(dst []byte, req *fasthttp.Request) []byte {
 	b := bytes.NewBuffer(dst[:0])
 	req.WriteTo(b) // writing to a bytes.Buffer does not fail
@@ -250,13 +251,13 @@ type evUser struct {
 	// carrying an older one is stale.
 	gen uint32
 	// The connection: fd (-1 for none), whether it carried a request
-	// already, whether epoll also waits for it to be writable.
+	// already, whether epoll waits for it to be writable (see watchOut).
 	fd      int
 	reused  bool
 	wantOut bool
 	// The request in flight: endpoint, when it was sent (from the start),
-	// when it times out, its redirects followed so far, whether it is a retry, whether it
-	// is a HEAD, whether a byte of its answer came.
+	// when it times out, its redirects followed so far, whether it is a
+	// retry, whether it is a HEAD, whether a byte of its answer came.
 	ep       int
 	sent     time.Duration
 	due      time.Duration // open loop: its intended time; latency counts from it
@@ -376,8 +377,7 @@ func (lp *evLoop) run() {
 	for _, u := range lp.users {
 		u.rng = newUserRand(l.start, u.id)
 		if lp.g.open {
-			u.started = true
-			lp.free = append(lp.free, lp.users[len(lp.users)-1-int(u.idx)])
+			lp.free = append(lp.free, u)
 			continue
 		}
 		due := time.Duration(0)
@@ -406,7 +406,7 @@ func (lp *evLoop) run() {
 				lp.takeDials()
 				continue
 			}
-			lp.event(lp.users[ev.Fd-1], ev.Events)
+			lp.event(lp.users[ev.Fd-1])
 		}
 	}
 }
@@ -432,8 +432,10 @@ func (lp *evLoop) waitFor() time.Duration {
 // blocked in a wait (its signals interrupt the wait; asyncpreemptoff
 // turns them off).
 func rawWaits(n int) bool {
-	return n < runtime.GOMAXPROCS(0) && !strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1")
+	return n < runtime.GOMAXPROCS(0) && !asyncPreemptOff
 }
+
+var asyncPreemptOff = strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1")
 
 // sysEpollPwait2 is epoll_pwait2's number on every Linux architecture.
 const sysEpollPwait2 = 441
@@ -540,7 +542,7 @@ func (lp *evLoop) pace() {
 }
 
 // event handles epoll's news of u's connection.
-func (lp *evLoop) event(u *evUser, events uint32) {
+func (lp *evLoop) event(u *evUser) {
 	switch u.state {
 	case stWriting:
 		lp.write(u)
@@ -642,14 +644,7 @@ func (g *evGroup) dialFD(timeout time.Duration) (int, error) {
 		}
 		fd = int(r)
 	})
-	return fd, cmpErr(err, derr)
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return fd, cmp.Or(err, derr)
 }
 
 // takeDials hands finished dials to their users.
@@ -807,9 +802,6 @@ func (lp *evLoop) broken(u *evUser, err error) {
 		lp.send(u, u.head, false)
 		return
 	}
-	if errors.Is(err, errNothingRead) {
-		err = fasthttp.ErrConnectionClosed
-	}
 	lp.fail(u, err)
 }
 
@@ -839,7 +831,7 @@ func (lp *evLoop) answered(u *evUser) {
 		}
 		ok, err := nextHop(u.hop, u.p.status, u.p.location, u.hops, e, g.scheme, g.host)
 		if err != nil {
-			lp.finish(u, outcome{class: classOther, fail: &failure{message: err.Error(), sample: truncate(err.Error(), maxSample)}})
+			lp.finish(u, failed(err, e.timeout)) // the connection is sound
 			return
 		}
 		if ok {
@@ -864,9 +856,7 @@ func (lp *evLoop) fail(u *evUser, err error) {
 	if errors.Is(err, errNothingRead) {
 		err = fasthttp.ErrConnectionClosed
 	}
-	e := &lp.g.l.eps[u.ep]
-	cl, msg := classify(err, e.timeout)
-	lp.finish(u, outcome{class: cl, fail: &failure{message: msg, sample: truncate(err.Error(), maxSample)}})
+	lp.finish(u, failed(err, lp.g.l.eps[u.ep].timeout))
 }
 
 // drop closes u's connection, if any.

@@ -14,12 +14,11 @@
 // names (upload files, its data file, its TLS CA and client certificate):
 // callers hand it writers.
 //
-// Recording: every worker (virtual user or open-loop slot, or event loop)
-// pushes one sample per request into its own single-producer ring; one
-// collector goroutine
-// drains the rings every 20 ms and owns every histogram. Totals are merges of
-// histograms, never averages of percentiles. Nothing on the per-request path
-// takes a lock.
+// Recording: every worker (a virtual user or open-loop slot, or an event
+// loop) pushes one sample per request into its own single-producer ring;
+// one collector goroutine drains the rings every 20 ms and owns every
+// histogram. Totals are merges of histograms, never averages of
+// percentiles. Nothing on the per-request path takes a lock.
 package load
 
 import (
@@ -170,7 +169,7 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	var rings []*ring
 	for i := range nWorkers {
 		if evented {
-			break
+			break // the event loops hold the users and slots
 		}
 		hc := shared
 		if hc == nil {
@@ -263,8 +262,8 @@ func Run(ctx context.Context, cfg Config) (rec *results.Load, aborted bool, err 
 	return rec, aborted, nil
 }
 
-// goroutineUsers makes closed-loop users goroutines even where event loops
-// run them; tests set it to hold both to the same behaviour.
+// goroutineUsers makes users and open-loop slots goroutines even where
+// event loops run them; tests set it to hold both to the same behaviour.
 var goroutineUsers bool
 
 // worker is one virtual user (closed loop) or in-flight slot (open loop).

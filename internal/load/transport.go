@@ -210,6 +210,8 @@ func (pc *pconn) exchange(hc *fasthttp.HostClient, req *fasthttp.Request, resp *
 	return err
 }
 
+// smallBuffer reports whether err is fasthttp's header block outgrowing
+// the reader's buffer.
 func smallBuffer(err error) bool {
 	var small *fasthttp.ErrSmallBuffer
 	return errors.As(err, &small)
