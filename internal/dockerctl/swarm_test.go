@@ -1,7 +1,6 @@
 package dockerctl
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -43,34 +42,7 @@ func TestSwarmScale(t *testing.T) {
 	swarmManager(t, c)
 	ctx := ctxTimeout(t, 3*time.Minute)
 	name := uniqueName(t, "sbtest-swarm-")
-	one := uint64(1)
-	grace := time.Second
-	resp, err := c.api.ServiceCreate(ctx, swarm.ServiceSpec{
-		Annotations: swarm.Annotations{Name: name, Labels: map[string]string{"scalebench.test": "dockerctl"}},
-		TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{
-			Image: img, Args: []string{"serve"}, StopGracePeriod: &grace,
-		}},
-		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}},
-	}, swarm.ServiceCreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := c.api.ServiceRemove(ctx, resp.ID); err != nil {
-			t.Logf("cleanup: remove service %s: %v", name, err)
-		}
-		// Wait for the task containers to go, so the image can be removed.
-		for ctx.Err() == nil {
-			ctrs, _ := c.api.ContainerList(ctx, container.ListOptions{All: true,
-				Filters: filters.NewArgs(filters.Arg("label", LabelSwarmService+"="+name))})
-			if len(ctrs) == 0 {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	})
+	createService(t, c, img, name, nil)
 
 	s, err := c.Swarm(ctx, name, Options{ReadyTimeout: time.Minute})
 	if err != nil {
